@@ -1,0 +1,80 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/webhook"
+)
+
+// maxEventBody is the largest event API body accepted (SPEC.md).
+const maxEventBody = 64 << 10
+
+// apiError is the JSON error shape of the event API.
+type apiError struct {
+	Error  string            `json:"error"`
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// createEventResponse answers an accepted event.
+type createEventResponse struct {
+	ID       string                     `json:"id"`
+	Messages []webhook.PublishedMessage `json:"messages"`
+}
+
+// apiRoutes registers the event API (bearer tokens, no CSRF, no session).
+func (s *Server) apiRoutes(e *echo.Echo) {
+	e.POST("/api/v1/events", s.createEvent)
+}
+
+// createEvent accepts one platform event and answers 202 once the event and
+// its messages are durably stored.
+func (s *Server) createEvent(c echo.Context) error {
+	token, err := s.bearerToken(c)
+	if err != nil {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="loadhook"`)
+		return c.JSON(http.StatusUnauthorized, apiError{Error: err.Error()})
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxEventBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return c.JSON(http.StatusRequestEntityTooLarge, apiError{Error: "the body is larger than 64 KiB"})
+		}
+		return c.JSON(http.StatusBadRequest, apiError{Error: "the body could not be read"})
+	}
+	in, reqErr := webhook.ParseEventRequest(body)
+	if reqErr != nil {
+		return c.JSON(reqErr.Status, apiError{Error: reqErr.Message, Fields: reqErr.Fields})
+	}
+	pub, err := s.hooks.Publish(c.Request().Context(), token.UserID, in)
+	if err != nil {
+		s.log.Error("publish event", "user", token.UserID, "type", in.Type, "err", err)
+		return c.JSON(http.StatusInternalServerError, apiError{Error: "the event could not be stored; nothing was accepted, please retry"})
+	}
+	return c.JSON(http.StatusAccepted, createEventResponse{ID: pub.EventID, Messages: pub.Messages})
+}
+
+var errBadToken = errors.New("a valid API token is required: send Authorization: Bearer lh_…")
+
+// bearerToken authenticates the request's API token.
+func (s *Server) bearerToken(c echo.Context) (*models.APIToken, error) {
+	auth := c.Request().Header.Get(echo.HeaderAuthorization)
+	scheme, value, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(value, "lh_") {
+		return nil, errBadToken
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(value)))
+	token, err := s.store.APITokenByHash(c.Request().Context(), hex.EncodeToString(sum[:]))
+	if err != nil {
+		return nil, errBadToken
+	}
+	return token, nil
+}

@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/webhook"
+)
+
+// apiFixture is a running app with one user, one API token and endpoints.
+type apiFixture struct {
+	handler http.Handler
+	store   *models.Store
+	token   string
+	userID  int64
+}
+
+func newAPIFixture(t *testing.T) *apiFixture {
+	t.Helper()
+	db, err := models.Open(filepath.Join(t.TempDir(), "api.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.Migrate(db); err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := models.NewSealer([]byte("api-test-secret-0123456789"))
+	store := models.NewStore(db, sealer)
+	policy, _ := webhook.ParseAllowedHosts("loopback")
+	log := slog.New(slog.DiscardHandler)
+	// The engine is built but not started: these tests look at what is stored.
+	hooks, err := webhook.NewService(t.Context(), store, policy, nil, webhook.Config{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
+	u, err := store.CreateUser(t.Context(), "api@example.com", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := "lh_" + strings.Repeat("a", 43)
+	sum := sha256.Sum256([]byte(token))
+	if err := store.CreateAPIToken(t.Context(), &models.APIToken{UserID: u.ID, Name: "ci", Prefix: token[:8], Hash: hex.EncodeToString(sum[:]), CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	srv := New(Config{BaseURL: "http://127.0.0.1", SessionKey: make([]byte, 64)}, store, hooks, log)
+	return &apiFixture{handler: srv.Routes(), store: store, token: token, userID: u.ID}
+}
+
+func (f *apiFixture) addEndpoint(t *testing.T, events string, enabled bool) int64 {
+	t.Helper()
+	ep := &models.Endpoint{UserID: f.userID, URL: "http://127.0.0.1:9/hook", Events: events, Enabled: enabled, Secret: webhook.GenerateSecret()}
+	if err := f.store.CreateEndpoint(context.Background(), ep); err != nil {
+		t.Fatal(err)
+	}
+	return ep.ID
+}
+
+func (f *apiFixture) post(t *testing.T, auth, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/events", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	rec := httptest.NewRecorder()
+	f.handler.ServeHTTP(rec, req)
+	return rec
+}
+
+func (f *apiFixture) count(t *testing.T, table string) int64 {
+	t.Helper()
+	var n int64
+	if err := f.store.DB().Table(table).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+const startedBody = `{"eventType":"TEST_STARTED","metadata":{"testRunId":"42","maxUser":100,"duration":"300","watchLive":"https://app.example/live/42"}}`
+
+func TestCreateEventFansOutToSubscribedEnabledEndpoints(t *testing.T) {
+	f := newAPIFixture(t)
+	sub := f.addEndpoint(t, "TEST_STARTED,TEST_FINISH", true)
+	f.addEndpoint(t, "TEST_FINISH", true)   // not subscribed
+	f.addEndpoint(t, "TEST_STARTED", false) // disabled
+	sub2 := f.addEndpoint(t, "TEST_STARTED", true)
+
+	rec := f.post(t, "Bearer "+f.token, startedBody)
+	if rec.Code != http.StatusAccepted {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	var resp struct {
+		ID       string `json:"id"`
+		Messages []struct {
+			ID         string `json:"id"`
+			EndpointID int64  `json:"endpointId"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(resp.ID, "evt_") || len(resp.Messages) != 2 {
+		t.Fatalf("response %s", rec.Body)
+	}
+	got := map[int64]bool{}
+	for _, m := range resp.Messages {
+		if !strings.HasPrefix(m.ID, "msg_") {
+			t.Errorf("message id %q", m.ID)
+		}
+		got[m.EndpointID] = true
+	}
+	if !got[sub] || !got[sub2] {
+		t.Fatalf("messages went to %v, want endpoints %d and %d", got, sub, sub2)
+	}
+	// Each message has its durable queue job, committed with it.
+	if n := f.count(t, "river_job"); n != 2 {
+		t.Fatalf("%d queue jobs, want 2", n)
+	}
+	var ev models.Event
+	if err := f.store.DB().Take(&ev, "id = ?", resp.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ev.Payload), `"maxUser":"100"`) {
+		t.Fatalf("number metadata not turned into a string: %s", ev.Payload)
+	}
+}
+
+func TestCreateEventRejections(t *testing.T) {
+	f := newAPIFixture(t)
+	f.addEndpoint(t, "TEST_STARTED,PROJECT_CREATED", true)
+	tests := []struct {
+		name, auth, body string
+		status           int
+		field            string
+	}{
+		{"no token", "", startedBody, 401, ""},
+		{"wrong scheme", "Basic " + f.token, startedBody, 401, ""},
+		{"unknown token", "Bearer lh_" + strings.Repeat("b", 43), startedBody, 401, ""},
+		{"malformed json", "Bearer " + f.token, `{"eventType":`, 400, ""},
+		{"unknown type", "Bearer " + f.token, `{"eventType":"TEST_EXPLODED","metadata":{}}`, 422, "eventType"},
+		{"missing metadata", "Bearer " + f.token, `{"eventType":"TEST_STARTED"}`, 422, "metadata"},
+		{"missing key", "Bearer " + f.token, `{"eventType":"TEST_STARTED","metadata":{"testRunId":"1","maxUser":"1","duration":"1"}}`, 422, "metadata"},
+		{"unknown key", "Bearer " + f.token, `{"eventType":"TEST_STARTED","metadata":{"testRunId":"1","maxUser":"1","duration":"1","watchLive":"x","extra":"y"}}`, 422, "metadata"},
+		{"object value", "Bearer " + f.token, `{"eventType":"TEST_STARTED","metadata":{"testRunId":{"a":1},"maxUser":"1","duration":"1","watchLive":"x"}}`, 422, ""},
+		{"project without name", "Bearer " + f.token, `{"eventType":"PROJECT_CREATED"}`, 422, "projectName"},
+		{"bad severity", "Bearer " + f.token, `{"eventType":"PROJECT_CREATED","projectName":"P","severity":"fatal"}`, 422, "severity"},
+		{"bad timestamp", "Bearer " + f.token, `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"yesterday"}`, 422, "timestamp"},
+		{"too large", "Bearer " + f.token, `{"eventType":"PROJECT_CREATED","projectName":"` + strings.Repeat("x", 70<<10) + `"}`, 413, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := f.post(t, tt.auth, tt.body)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			var body apiError
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error == "" {
+				t.Fatalf("want a JSON error, got %q", rec.Body)
+			}
+			if tt.field != "" && body.Fields[tt.field] == "" {
+				t.Fatalf("want fields[%q] set, got %v", tt.field, body.Fields)
+			}
+		})
+	}
+	for _, table := range []string{"events", "messages", "river_job"} {
+		if n := f.count(t, table); n != 0 {
+			t.Errorf("%d rows in %s after rejected requests, want 0", n, table)
+		}
+	}
+}
+
+func TestCreateEventIsScopedToTheTokensOwner(t *testing.T) {
+	f := newAPIFixture(t)
+	other, err := f.store.CreateUser(t.Context(), "other@example.com", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := &models.Endpoint{UserID: other.ID, URL: "http://127.0.0.1:9/", Events: "TEST_STARTED", Enabled: true, Secret: webhook.GenerateSecret()}
+	if err := f.store.CreateEndpoint(t.Context(), ep); err != nil {
+		t.Fatal(err)
+	}
+	rec := f.post(t, "Bearer "+f.token, startedBody)
+	if rec.Code != http.StatusAccepted || strings.Contains(rec.Body.String(), "endpointId") {
+		t.Fatalf("status %d body %s: another user's endpoint must not receive this user's event", rec.Code, rec.Body)
+	}
+	if n := f.count(t, "messages"); n != 0 {
+		t.Fatalf("%d messages, want 0", n)
+	}
+}

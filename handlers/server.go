@@ -1,0 +1,83 @@
+// Package handlers is the web layer: it parses requests, calls models and the
+// webhook engine, and renders views. It never sends webhooks itself.
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/webhook"
+)
+
+// Config is what the web layer needs to know about the deployment.
+type Config struct {
+	// BaseURL is the public URL; an https one makes cookies Secure.
+	BaseURL string
+	// SessionKey signs and encrypts the session cookie (at least 32 bytes).
+	SessionKey []byte
+	// Version is shown in the footer.
+	Version string
+}
+
+// Server holds the dependencies of every handler.
+type Server struct {
+	cfg     Config
+	store   *models.Store
+	hooks   *webhook.Service
+	cookies *sessions.CookieStore
+	logins  *attemptLimiter
+	resends *attemptLimiter
+	log     *slog.Logger
+}
+
+// sessionTTL is how long a login lasts.
+const sessionTTL = 30 * 24 * time.Hour
+
+// New builds the web layer.
+func New(cfg Config, store *models.Store, hooks *webhook.Service, log *slog.Logger) *Server {
+	cookies := sessions.NewCookieStore(cfg.SessionKey[:32], cfg.SessionKey[32:64])
+	cookies.Options = &sessions.Options{
+		Path:     "/",
+		MaxAge:   int(sessionTTL.Seconds()),
+		HttpOnly: true,
+		Secure:   len(cfg.BaseURL) > 8 && cfg.BaseURL[:8] == "https://",
+		SameSite: http.SameSiteLaxMode,
+	}
+	return &Server{
+		cfg:     cfg,
+		store:   store,
+		hooks:   hooks,
+		cookies: cookies,
+		logins:  newAttemptLimiter(5, time.Minute),
+		resends: newAttemptLimiter(10, time.Minute),
+		log:     log,
+	}
+}
+
+// render writes a component into a buffer first, so a failed render becomes a
+// clean 500 instead of a half-written page.
+func (s *Server) render(c echo.Context, status int, component templ.Component) error {
+	var buf bytes.Buffer
+	if err := component.Render(c.Request().Context(), &buf); err != nil {
+		return s.serverError(c, err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// serverError logs an unexpected error and answers a plain 500.
+func (s *Server) serverError(c echo.Context, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	return echo.NewHTTPError(http.StatusInternalServerError, "Something went wrong on our side. Please try again.")
+}

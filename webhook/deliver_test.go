@@ -1,0 +1,292 @@
+package webhook
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/loadhook/loadhook/models"
+)
+
+func TestRetryScheduleRealClock(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{})
+	rec := &recorder{statuses: []int{500, 502, 503, 200}}
+	srv := serve(t, rec)
+	ep := e.addEndpoint(t, srv.URL+"/hook")
+
+	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := e.waitMessage(t, msg.ID, 12*time.Second)
+	if final.State != models.StateSucceeded || final.Attempts != 4 {
+		t.Fatalf("message state %s after %d attempts, want succeeded after 4", final.State, final.Attempts)
+	}
+	got := rec.got()
+	if len(got) != 4 {
+		t.Fatalf("receiver saw %d attempts, want 4", len(got))
+	}
+	t0 := got[0].at
+	for i, wantOffset := range []time.Duration{0, time.Second, 3 * time.Second, 7 * time.Second} {
+		off := got[i].at.Sub(t0)
+		if d := off - wantOffset; d < -300*time.Millisecond || d > 300*time.Millisecond {
+			t.Errorf("attempt %d at +%v, want +%v ±0.3 s", i+1, off, wantOffset)
+		}
+		if id := got[i].header.Get("webhook-id"); id != msg.ID {
+			t.Errorf("attempt %d webhook-id %q, want %q", i+1, id, msg.ID)
+		}
+		if i > 0 && got[i].header.Get("webhook-timestamp") == got[i-1].header.Get("webhook-timestamp") {
+			t.Errorf("attempt %d reused the previous webhook-timestamp", i+1)
+		}
+		if !bytes.Equal(got[i].body, got[0].body) {
+			t.Errorf("attempt %d body differs from the first", i+1)
+		}
+	}
+	attempts := e.attempts(t, msg.ID)
+	if len(attempts) != 4 || attempts[0].ResponseStatus != 500 || attempts[0].ErrorClass != ClassHTTPStatus || !attempts[3].Success {
+		t.Fatalf("recorded attempts wrong: %+v", attempts)
+	}
+}
+
+func TestFailsAfterFourAttempts(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{})
+	rec := &recorder{statuses: []int{500}}
+	ep := e.addEndpoint(t, serve(t, rec).URL)
+	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_FAILED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := e.waitMessage(t, msg.ID, 12*time.Second)
+	if final.State != models.StateFailed || final.Attempts != 4 || len(rec.got()) != 4 {
+		t.Fatalf("state %s, %d attempts, receiver saw %d; want failed, 4, 4", final.State, final.Attempts, len(rec.got()))
+	}
+
+	// A manual redelivery makes one more attempt with the same webhook-id.
+	rec.mu.Lock()
+	rec.statuses = []int{200}
+	rec.mu.Unlock()
+	if err := e.svc.Redeliver(t.Context(), e.userID, msg.ID); err != nil {
+		t.Fatal(err)
+	}
+	final = e.waitMessage(t, msg.ID, 5*time.Second)
+	got := rec.got()
+	if final.State != models.StateSucceeded || final.Attempts != 5 || len(got) != 5 || got[4].header.Get("webhook-id") != msg.ID {
+		t.Fatalf("after redelivery: state %s, %d attempts, %d arrivals", final.State, final.Attempts, len(got))
+	}
+}
+
+func TestHangingReceiverTimesOutAndRetries(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{})
+	rec := &recorder{hang: func(n int) time.Duration {
+		if n == 0 {
+			return time.Minute
+		}
+		return 0
+	}}
+	ep := e.addEndpoint(t, serve(t, rec).URL)
+	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := e.waitMessage(t, msg.ID, 15*time.Second)
+	attempts := e.attempts(t, msg.ID)
+	if final.State != models.StateSucceeded || len(attempts) != 2 {
+		t.Fatalf("state %s with %d attempts, want succeeded with 2", final.State, len(attempts))
+	}
+	if attempts[0].ErrorClass != ClassTimeout || attempts[0].DurationMs < 9900 || attempts[0].DurationMs > 10500 {
+		t.Fatalf("first attempt: class %q after %d ms, want timeout after ~10000 ms", attempts[0].ErrorClass, attempts[0].DurationMs)
+	}
+	// The retry was due at t0+1 s, long past when the first attempt gave up:
+	// it goes at once rather than 1 s after the timeout.
+	got := rec.got()
+	if gap := got[1].at.Sub(got[0].at); gap > 10500*time.Millisecond {
+		t.Fatalf("retry came %v after the first attempt started, want right after the 10 s timeout", gap)
+	}
+}
+
+func TestRedirectsAreFailuresAndNotFollowed(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{})
+	var canary atomic.Int32
+	target := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { canary.Add(1) }))
+	for _, status := range []int{301, 302, 307} {
+		redirect := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, target.URL+"/elsewhere", status)
+		}))
+		ep := e.addEndpoint(t, redirect.URL)
+		msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "PROJECT_CREATED")
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(3 * time.Second)
+		for len(e.attempts(t, msg.ID)) == 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		attempts := e.attempts(t, msg.ID)
+		if len(attempts) == 0 {
+			t.Fatalf("%d: no attempt recorded", status)
+		}
+		a := attempts[0]
+		if a.Success || a.ResponseStatus != status || a.ErrorClass != ClassRedirect || !strings.Contains(a.ErrorDetail, "redirects are not followed") {
+			t.Errorf("%d: attempt %+v, want a redirect failure", status, a)
+		}
+		msg2, _ := e.store.Message(t.Context(), e.userID, msg.ID)
+		if msg2.State != models.StateRetrying {
+			t.Errorf("%d: message %s, want retrying", status, msg2.State)
+		}
+	}
+	if n := canary.Load(); n != 0 {
+		t.Fatalf("the Location was visited %d times", n)
+	}
+}
+
+func TestReceiverVerifiesSignature(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{})
+	rec := &recorder{}
+	ep := e.addEndpoint(t, serve(t, rec).URL, models.Header{Name: "X-Team", Value: "perf"}, models.Header{Name: "Authorization", Value: "Bearer abcdefghijkl"})
+	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_FINISH")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final := e.waitMessage(t, msg.ID, 5*time.Second); final.State != models.StateSucceeded {
+		t.Fatalf("state %s", final.State)
+	}
+	got := rec.got()[0]
+	wh, err := standardwebhooks.NewWebhook(ep.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Verify(got.body, got.header); err != nil {
+		t.Fatalf("receiver could not verify the delivery: %v", err)
+	}
+	for name, want := range map[string]string{
+		"Content-Type": "application/json", "X-Team": "perf", "Authorization": "Bearer abcdefghijkl",
+		"User-Agent": "loadhook/dev",
+	} {
+		if got.header.Get(name) != want {
+			t.Errorf("header %s = %q, want %q", name, got.header.Get(name), want)
+		}
+	}
+	// The log keeps the request headers with secrets masked.
+	a := e.attempts(t, msg.ID)[0]
+	if strings.Contains(a.RequestHeaders, "abcdefghijkl") || !strings.Contains(a.RequestHeaders, "perf") {
+		t.Fatalf("recorded request headers not masked right: %s", a.RequestHeaders)
+	}
+}
+
+func TestRotatedSecretSignsWithBoth(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{})
+	rec := &recorder{}
+	ep := e.addEndpoint(t, serve(t, rec).URL)
+	old := ep.Secret
+	until := time.Now().Add(24 * time.Hour)
+	ep.PreviousSecret, ep.PreviousSecretUntil, ep.Secret = old, &until, GenerateSecret()
+	if err := e.store.UpdateEndpoint(t.Context(), ep); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitMessage(t, msg.ID, 5*time.Second)
+	got := rec.got()[0]
+	if sigs := strings.Fields(got.header.Get("webhook-signature")); len(sigs) != 2 {
+		t.Fatalf("want two signatures during rotation, got %q", got.header.Get("webhook-signature"))
+	}
+	for _, secret := range []string{old, ep.Secret} {
+		wh, _ := standardwebhooks.NewWebhook(secret)
+		if err := wh.Verify(got.body, got.header); err != nil {
+			t.Errorf("verify with one of the secrets: %v", err)
+		}
+	}
+}
+
+func TestBlockedAddressIsRecordedAndNotRetried(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "external", Config{})
+	var hits atomic.Int32
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	ep := e.addEndpoint(t, srv.URL)
+	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := e.waitMessage(t, msg.ID, 5*time.Second)
+	attempts := e.attempts(t, msg.ID)
+	if final.State != models.StateFailed || len(attempts) != 1 || attempts[0].ErrorClass != ClassBlocked {
+		t.Fatalf("state %s, attempts %+v; want failed after one blocked attempt", final.State, attempts)
+	}
+	if !strings.Contains(attempts[0].ErrorDetail, "127.0.0.1 is a loopback address") || hits.Load() != 0 {
+		t.Fatalf("detail %q, %d hits", attempts[0].ErrorDetail, hits.Load())
+	}
+}
+
+func TestGoneDisablesEndpoint(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{})
+	rec := &recorder{statuses: []int{http.StatusGone}}
+	ep := e.addEndpoint(t, serve(t, rec).URL)
+	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := e.waitMessage(t, msg.ID, 5*time.Second)
+	after, err := e.store.Endpoint(t.Context(), e.userID, ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final.State != models.StateFailed || final.Attempts != 1 || after.Enabled || !strings.Contains(after.DisabledReason, "410 Gone") {
+		t.Fatalf("state %s after %d attempts; endpoint enabled=%v reason=%q", final.State, final.Attempts, after.Enabled, after.DisabledReason)
+	}
+}
+
+func TestHangingEndpointDoesNotHoldUpOthers(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{Workers: 20})
+	release := make(chan struct{})
+	hanging := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release) }) // runs before the server's Close, which waits for handlers
+	slow := e.addEndpoint(t, hanging.URL)
+	slow.Events = "TEST_STARTED"
+	if err := e.store.UpdateEndpoint(t.Context(), slow); err != nil {
+		t.Fatal(err)
+	}
+	healthy := &recorder{}
+	fast := e.addEndpoint(t, serve(t, healthy).URL)
+	fast.Events = "TEST_FINISH"
+	if err := e.store.UpdateEndpoint(t.Context(), fast); err != nil {
+		t.Fatal(err)
+	}
+	sample, _ := SampleEvent("TEST_STARTED", "https://loadhook.example", time.Now())
+	for range 100 {
+		if _, err := e.svc.Publish(t.Context(), e.userID, sample); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // let the hanging endpoint take its slots
+	finish, _ := SampleEvent("TEST_FINISH", "https://loadhook.example", time.Now())
+	start := time.Now()
+	pub, err := e.svc.Publish(t.Context(), e.userID, finish)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := e.waitMessage(t, pub.Messages[0].ID, time.Second)
+	if final.State != models.StateSucceeded {
+		t.Fatalf("healthy endpoint's message is %s %v after publishing, want succeeded within 1 s", final.State, time.Since(start))
+	}
+}

@@ -1,0 +1,169 @@
+package webhook
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"log/slog"
+
+	"github.com/loadhook/loadhook/models"
+)
+
+// testEngine is a running Service over a fresh SQLite file.
+type testEngine struct {
+	svc    *Service
+	store  *models.Store
+	userID int64
+}
+
+func newTestEngine(t *testing.T, allowed string, cfg Config) *testEngine {
+	t.Helper()
+	db, err := models.Open(filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.Migrate(db); err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := models.NewSealer([]byte("test-secret-0123456789"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := models.NewStore(db, sealer)
+	policy, err := ParseAllowedHosts(allowed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.BaseURL = "https://loadhook.example"
+	svc, err := NewService(t.Context(), store, policy, nil, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		svc.Stop(ctx)
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
+	u, err := store.CreateUser(t.Context(), "owner@example.com", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEngine{svc: svc, store: store, userID: u.ID}
+}
+
+// addEndpoint creates an enabled endpoint subscribed to every event type.
+func (e *testEngine) addEndpoint(t *testing.T, url string, headers ...models.Header) *models.Endpoint {
+	t.Helper()
+	var names []string
+	for _, et := range EventTypes() {
+		names = append(names, et.Name)
+	}
+	ep := &models.Endpoint{UserID: e.userID, URL: url, Enabled: true, Secret: GenerateSecret(), Headers: headers}
+	ep.Events = joinComma(names)
+	if err := e.store.CreateEndpoint(t.Context(), ep); err != nil {
+		t.Fatal(err)
+	}
+	return ep
+}
+
+func joinComma(s []string) string {
+	out := ""
+	for i, v := range s {
+		if i > 0 {
+			out += ","
+		}
+		out += v
+	}
+	return out
+}
+
+// waitMessage polls until the message reaches a final state or the timeout.
+func (e *testEngine) waitMessage(t *testing.T, id string, timeout time.Duration) *models.Message {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		msg, err := e.store.Message(t.Context(), e.userID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.State == models.StateSucceeded || msg.State == models.StateFailed || time.Now().After(deadline) {
+			return msg
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (e *testEngine) attempts(t *testing.T, msgID string) []models.Attempt {
+	t.Helper()
+	var out []models.Attempt
+	if err := e.store.DB().Where("message_id = ?", msgID).Order("number").Find(&out).Error; err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// arrival is one request a test receiver saw.
+type arrival struct {
+	at     time.Time
+	header http.Header
+	body   []byte
+}
+
+// recorder is a test receiver that answers with the statuses in order (the
+// last one repeats) and records every arrival.
+type recorder struct {
+	mu       sync.Mutex
+	arrivals []arrival
+	statuses []int
+	hang     func(n int) time.Duration
+}
+
+func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body := make([]byte, req.ContentLength)
+	req.Body.Read(body)
+	r.mu.Lock()
+	n := len(r.arrivals)
+	r.arrivals = append(r.arrivals, arrival{at: time.Now(), header: req.Header.Clone(), body: body})
+	status := http.StatusOK
+	if len(r.statuses) > 0 {
+		status = r.statuses[min(n, len(r.statuses)-1)]
+	}
+	r.mu.Unlock()
+	if r.hang != nil {
+		if d := r.hang(n); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-req.Context().Done():
+				return
+			}
+		}
+	}
+	w.WriteHeader(status)
+}
+
+func (r *recorder) got() []arrival {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]arrival(nil), r.arrivals...)
+}
+
+func serve(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}

@@ -1,0 +1,227 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/loadhook/loadhook/models"
+)
+
+// Limits of one attempt, from SPEC.md "Outcome and retries".
+const (
+	AttemptTimeout  = 10 * time.Second
+	MaxResponseBody = 64 << 10
+)
+
+// Error classes recorded on attempts; the delivery log explains each.
+const (
+	ClassTimeout    = "timeout"
+	ClassRefused    = "connection_refused"
+	ClassReset      = "connection_reset"
+	ClassTLS        = "tls"
+	ClassDNS        = "dns"
+	ClassBlocked    = "blocked"
+	ClassRedirect   = "redirect"
+	ClassHTTPStatus = "http_status"
+	ClassConnection = "connection"
+	ClassInvalid    = "invalid_request"
+)
+
+// Sender makes single delivery attempts with one shared, keep-alive HTTP
+// client whose dialer enforces the host policy.
+type Sender struct {
+	client    *http.Client
+	userAgent string
+}
+
+// NewSender builds the shared client. Redirects are never followed and proxy
+// settings from the environment are ignored: a proxy would dial on our behalf
+// and bypass the dial-time address check.
+func NewSender(policy *HostPolicy, resolver Resolver, userAgent string) *Sender {
+	transport := &http.Transport{
+		Proxy:                 nil,
+		DialContext:           policy.DialContext(resolver),
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1000,
+		MaxIdleConnsPerHost:   100,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   AttemptTimeout,
+		ResponseHeaderTimeout: AttemptTimeout,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &Sender{
+		client: &http.Client{
+			Transport: transport,
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+		},
+		userAgent: userAgent,
+	}
+}
+
+// Delivery is what one attempt sends.
+type Delivery struct {
+	URL       string
+	MessageID string
+	Body      []byte
+	Headers   []models.Header
+	// Secrets signs the body: the current secret first, then a rotated-out one
+	// that is still valid.
+	Secrets []string
+}
+
+// Outcome is what one attempt observed.
+type Outcome struct {
+	StartedAt       time.Time
+	RequestHeaders  http.Header
+	Status          int
+	ResponseHeaders http.Header
+	ResponseBody    []byte
+	Truncated       bool
+	Duration        time.Duration
+	DNS             time.Duration
+	Connect         time.Duration
+	TLS             time.Duration
+	FirstByte       time.Duration
+	ErrorClass      string
+	ErrorDetail     string
+	// Blocked is set when the host policy refused every address.
+	Blocked bool
+}
+
+// Success reports whether the receiver answered 2xx.
+func (o *Outcome) Success() bool { return o.ErrorClass == "" && o.Status >= 200 && o.Status < 300 }
+
+// Send makes one attempt. It never returns an error: every failure is
+// classified into the Outcome so it can be recorded and explained.
+func (s *Sender) Send(ctx context.Context, d Delivery) *Outcome {
+	out := &Outcome{StartedAt: time.Now().UTC()}
+	ctx, cancel := context.WithTimeout(ctx, AttemptTimeout)
+	defer cancel()
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Body))
+	if err != nil {
+		out.ErrorClass, out.ErrorDetail = ClassInvalid, err.Error()
+		return out
+	}
+	for _, h := range d.Headers {
+		req.Header.Set(h.Name, h.Value)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", s.userAgent)
+	req.Header.Set("webhook-id", d.MessageID)
+	// The timestamp and signature are fresh on every attempt (Standard Webhooks).
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(out.StartedAt.Unix(), 10))
+	sig, err := SignatureHeader(d.Secrets, d.MessageID, out.StartedAt, d.Body)
+	if err != nil {
+		out.ErrorClass, out.ErrorDetail = ClassInvalid, fmt.Sprintf("sign: %v", err)
+		return out
+	}
+	req.Header.Set("webhook-signature", sig)
+	out.RequestHeaders = req.Header.Clone()
+
+	var dnsStart, connStart, tlsStart time.Time
+	begin := time.Now()
+	trace := &httptrace.ClientTrace{
+		DNSStart:             func(httptrace.DNSStartInfo) { dnsStart = time.Now() },
+		DNSDone:              func(httptrace.DNSDoneInfo) { out.DNS = since(dnsStart) },
+		ConnectStart:         func(string, string) { connStart = time.Now() },
+		ConnectDone:          func(string, string, error) { out.Connect = since(connStart) },
+		TLSHandshakeStart:    func() { tlsStart = time.Now() },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { out.TLS = since(tlsStart) },
+		GotFirstResponseByte: func() { out.FirstByte = time.Since(begin) },
+	}
+	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+
+	resp, err := s.client.Do(req)
+	if err != nil {
+		out.Duration = time.Since(begin)
+		out.ErrorClass, out.ErrorDetail = classifyError(err)
+		out.Blocked = out.ErrorClass == ClassBlocked
+		return out
+	}
+	defer resp.Body.Close()
+	out.Status = resp.StatusCode
+	out.ResponseHeaders = resp.Header
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
+	if len(body) > MaxResponseBody {
+		body, out.Truncated = body[:MaxResponseBody], true
+	}
+	out.ResponseBody = body
+	out.Duration = time.Since(begin)
+	if err != nil && !out.Truncated {
+		// The status is known but the body did not arrive in time or whole.
+		out.ErrorClass, out.ErrorDetail = classifyError(err)
+		return out
+	}
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		out.ErrorClass = ClassRedirect
+		out.ErrorDetail = fmt.Sprintf("the receiver answered %d: redirects are not followed", resp.StatusCode)
+		if loc := resp.Header.Get("Location"); loc != "" {
+			out.ErrorDetail += " (Location: " + truncate(loc, 200) + ")"
+		}
+	case resp.StatusCode < 200 || resp.StatusCode >= 300:
+		out.ErrorClass = ClassHTTPStatus
+		out.ErrorDetail = fmt.Sprintf("the receiver answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	return out
+}
+
+func since(t time.Time) time.Duration {
+	if t.IsZero() {
+		return 0
+	}
+	return time.Since(t)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// classifyError turns a transport error into an error class and a plain sentence.
+func classifyError(err error) (class, detail string) {
+	var blocked *BlockedError
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var recordErr tls.RecordHeaderError
+	switch {
+	case errors.As(err, &blocked):
+		return ClassBlocked, blocked.Error()
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err):
+		return ClassTimeout, "no answer within 10 s"
+	case errors.As(err, &dnsErr):
+		return ClassDNS, fmt.Sprintf("the host name %q could not be resolved", dnsErr.Name)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return ClassRefused, "the connection was refused: nothing is listening on that port"
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return ClassReset, "the receiver closed the connection before answering"
+	case errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &recordErr):
+		return ClassTLS, "TLS failed: " + truncate(err.Error(), 300)
+	default:
+		return ClassConnection, truncate(err.Error(), 300)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

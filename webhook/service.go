@@ -1,0 +1,168 @@
+// Package webhook is the delivery engine: it turns platform events into
+// signed HTTP POSTs, queues them durably, retries them on schedule and records
+// every attempt. It knows nothing of HTTP handlers or views.
+package webhook
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"gorm.io/gorm"
+
+	"github.com/loadhook/loadhook/models"
+)
+
+// Config tunes the engine; zero values take the defaults.
+type Config struct {
+	// Source is the payload's "source" field.
+	Source string
+	// BaseURL is the server's own URL, used in sample events' links.
+	BaseURL string
+	// Workers is how many attempts may run at once in this process.
+	Workers int
+	// PerEndpoint caps the attempts in flight per endpoint in this process.
+	PerEndpoint int
+	// PollInterval is how often the queue looks for due jobs.
+	PollInterval time.Duration
+	// Retention is how long attempts and payloads are kept.
+	Retention time.Duration
+	// UserAgent is sent with every attempt.
+	UserAgent string
+	Logger    *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Source == "" {
+		c.Source = "Loadmance"
+	}
+	if c.Workers <= 0 {
+		c.Workers = 100
+	}
+	if c.PerEndpoint <= 0 {
+		c.PerEndpoint = 4
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 20 * time.Millisecond
+	}
+	if c.UserAgent == "" {
+		c.UserAgent = "loadhook/dev"
+	}
+	if c.Retention <= 0 {
+		c.Retention = 30 * 24 * time.Hour
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Service publishes events and delivers their messages.
+type Service struct {
+	cfg     Config
+	db      *gorm.DB
+	store   *models.Store
+	sender  *Sender
+	policy  *HostPolicy
+	limiter *endpointLimiter
+	river   *river.Client[*sql.Tx]
+	log     *slog.Logger
+}
+
+// NewService migrates the queue's tables and builds the queue client; call
+// Start to begin delivering.
+func NewService(ctx context.Context, store *models.Store, policy *HostPolicy, resolver Resolver, cfg Config) (*Service, error) {
+	cfg.defaults()
+	db := store.DB()
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("get sql handle: %w", err)
+	}
+	s := &Service{
+		cfg:     cfg,
+		db:      db,
+		store:   store,
+		sender:  NewSender(policy, resolver, cfg.UserAgent),
+		policy:  policy,
+		limiter: newEndpointLimiter(cfg.PerEndpoint),
+		log:     cfg.Logger,
+	}
+
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &deliverWorker{s: s}); err != nil {
+		return nil, fmt.Errorf("register delivery worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &pruneWorker{s: s}); err != nil {
+		return nil, fmt.Errorf("register prune worker: %w", err)
+	}
+	riverCfg := &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		FetchCooldown:     5 * time.Millisecond,
+		FetchPollInterval: cfg.PollInterval,
+		// An attempt lasts at most 10 s; a job running much longer than that
+		// belongs to a process that died, and is rescued.
+		JobTimeout:                  20 * time.Second,
+		RescueStuckJobsAfter:        25 * time.Second,
+		MaxAttempts:                 25,
+		CompletedJobRetentionPeriod: time.Hour,
+		PeriodicJobs:                []*river.PeriodicJob{pruneJob()},
+		Logger:                      cfg.Logger,
+	}
+	// Both drivers work on database/sql transactions, so GORM's transaction
+	// can carry the job inserts on SQLite and Postgres alike.
+	var driver riverdriver.Driver[*sql.Tx] = riverdatabasesql.New(sqlDB)
+	if models.IsSQLite(db) {
+		driver = riversqlite.New(sqlDB)
+	}
+	if err := migrateQueue(ctx, driver); err != nil {
+		return nil, err
+	}
+	s.river, err = river.NewClient(driver, riverCfg)
+	if err != nil {
+		return nil, fmt.Errorf("create queue client: %w", err)
+	}
+	return s, nil
+}
+
+func migrateQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx]) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("create queue migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate queue tables: %w", err)
+	}
+	return nil
+}
+
+// Start begins working the queue, including messages left unfinished by a
+// previous process.
+func (s *Service) Start(ctx context.Context) error {
+	if err := s.river.Start(ctx); err != nil {
+		return fmt.Errorf("start queue: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching new work and waits for attempts in flight (each ends
+// within 10 s); after ctx expires, the rest are cancelled and retried later.
+func (s *Service) Stop(ctx context.Context) error {
+	if err := s.river.Stop(ctx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return s.river.StopAndCancel(context.Background())
+		}
+		return fmt.Errorf("stop queue: %w", err)
+	}
+	return nil
+}
+
+// Policy is the host policy outgoing requests obey; forms use it to warn early.
+func (s *Service) Policy() *HostPolicy { return s.policy }

@@ -1,0 +1,184 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/loadhook/loadhook/models"
+)
+
+// DeliverArgs is the queue job of one message: it carries only the id, the
+// message row holds the state.
+type DeliverArgs struct {
+	MessageID string `json:"message_id"`
+}
+
+// Kind names the job in the queue.
+func (DeliverArgs) Kind() string { return "deliver" }
+
+// deliverWorker makes one attempt per run. Retries are snoozes scheduled from
+// the message's first attempt, so the message row, not the queue's attempt
+// counter, decides how many attempts a message gets.
+type deliverWorker struct {
+	river.WorkerDefaults[DeliverArgs]
+	s *Service
+}
+
+func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	return w.s.attempt(ctx, job.Args.MessageID)
+}
+
+// attempt makes the next attempt of a message if one is due, records it, and
+// returns a snooze until the following attempt when one remains.
+func (s *Service) attempt(ctx context.Context, messageID string) error {
+	d, err := s.store.LoadDelivery(ctx, messageID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil // the endpoint or message was deleted: nothing to deliver
+	}
+	if err != nil {
+		return err
+	}
+	msg := &d.Message
+	if msg.State == models.StateSucceeded || msg.Attempts >= msg.MaxAttempts {
+		return nil // a duplicate job after a crash, or already finished
+	}
+	now := time.Now()
+	if msg.NextAttemptAt != nil && msg.NextAttemptAt.After(now.Add(5*time.Millisecond)) {
+		return river.JobSnooze(msg.NextAttemptAt.Sub(now))
+	}
+	if !d.Endpoint.Enabled && !msg.Test {
+		msg.State, msg.LastErrorClass, msg.NextAttemptAt = models.StateFailed, "disabled", nil
+		return s.store.SaveMessageState(ctx, msg)
+	}
+	if !s.limiter.tryAcquire(msg.EndpointID) {
+		// The endpoint has its share of attempts in flight; come back soon,
+		// with jitter so waiting messages do not wake in lockstep.
+		return river.JobSnooze(200*time.Millisecond + rand.N(300*time.Millisecond))
+	}
+	out := s.sender.Send(ctx, Delivery{
+		URL: d.Endpoint.URL, MessageID: msg.ID, Body: d.Payload,
+		Headers: d.Endpoint.Headers, Secrets: secrets(d.Endpoint),
+	})
+	s.limiter.release(msg.EndpointID)
+	if ctx.Err() != nil && !out.Success() {
+		// Shutting down mid-attempt: this attempt does not count; the job
+		// runs again when a process starts.
+		return river.JobSnooze(0)
+	}
+
+	msg.Attempts++
+	if msg.FirstAttemptAt == nil {
+		msg.FirstAttemptAt = &out.StartedAt
+	}
+	msg.LastStatus, msg.LastErrorClass, msg.LastDurationMs = out.Status, out.ErrorClass, out.Duration.Milliseconds()
+	msg.NextAttemptAt = nil
+	var snooze time.Duration
+	switch {
+	case out.Success():
+		msg.State = models.StateSucceeded
+	case out.Blocked, out.Status == http.StatusGone, msg.Attempts >= msg.MaxAttempts:
+		msg.State = models.StateFailed
+	default:
+		next := AttemptDue(*msg.FirstAttemptAt, msg.Attempts+1)
+		msg.State, msg.NextAttemptAt = models.StateRetrying, &next
+		snooze = max(time.Until(next), 0)
+	}
+	if err := s.store.RecordAttempt(ctx, attemptRow(msg, d.Endpoint, out), msg); err != nil {
+		return err
+	}
+	if out.Status == http.StatusGone {
+		reason := fmt.Sprintf("Disabled on %s: the receiver answered 410 Gone to message %s.", out.StartedAt.Format(time.RFC1123), msg.ID)
+		if err := s.store.DisableEndpoint(ctx, msg.EndpointID, reason); err != nil {
+			return err
+		}
+	}
+	if msg.State == models.StateRetrying {
+		return river.JobSnooze(snooze)
+	}
+	return nil
+}
+
+// secrets lists the signing secrets: the current one, then a rotated-out one
+// that is still valid.
+func secrets(ep *models.Endpoint) []string {
+	if ep.PreviousSecret != "" {
+		return []string{ep.Secret, ep.PreviousSecret}
+	}
+	return []string{ep.Secret}
+}
+
+func attemptRow(msg *models.Message, ep *models.Endpoint, out *Outcome) *models.Attempt {
+	return &models.Attempt{
+		MessageID:       msg.ID,
+		EndpointID:      ep.ID,
+		Number:          msg.Attempts,
+		StartedAt:       out.StartedAt,
+		URL:             ep.URL,
+		RequestHeaders:  headersJSON(MaskHeaders(out.RequestHeaders, ep.Headers)),
+		ResponseStatus:  out.Status,
+		ResponseHeaders: headersJSON(out.ResponseHeaders),
+		ResponseBody:    out.ResponseBody,
+		Truncated:       out.Truncated,
+		DurationMs:      out.Duration.Milliseconds(),
+		DNSMs:           out.DNS.Milliseconds(),
+		ConnectMs:       out.Connect.Milliseconds(),
+		TLSMs:           out.TLS.Milliseconds(),
+		FirstByteMs:     out.FirstByte.Milliseconds(),
+		ErrorClass:      out.ErrorClass,
+		ErrorDetail:     out.ErrorDetail,
+		Success:         out.Success(),
+	}
+}
+
+func headersJSON(h http.Header) string {
+	if h == nil {
+		return ""
+	}
+	b, _ := json.Marshal(h)
+	return string(b)
+}
+
+// MaskHeaders returns a copy of h fit for the delivery log: the signature and
+// the values of sensitive custom headers are masked.
+func MaskHeaders(h http.Header, custom []models.Header) http.Header {
+	if h == nil {
+		return nil
+	}
+	out := h.Clone()
+	for _, c := range custom {
+		if IsSensitiveHeader(c.Name) {
+			out.Set(c.Name, MaskValue(c.Value))
+		}
+	}
+	if sig := out.Get("webhook-signature"); sig != "" {
+		out.Set("webhook-signature", "v1,••••••••")
+	}
+	return out
+}
+
+// IsSensitiveHeader reports whether a header usually carries a credential.
+func IsSensitiveHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, word := range []string{"authorization", "token", "secret", "key", "password", "cookie", "signature", "auth"} {
+		if strings.Contains(n, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// MaskValue hides a secret value, keeping a short hint of its start.
+func MaskValue(v string) string {
+	if len(v) <= 8 {
+		return "••••••••"
+	}
+	return v[:4] + "••••••••"
+}
