@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -200,5 +201,49 @@ func TestCreateEventIsScopedToTheTokensOwner(t *testing.T) {
 	}
 	if n := f.count(t, "messages"); n != 0 {
 		t.Fatalf("%d messages, want 0", n)
+	}
+}
+
+// The API stores, and so sends, exactly the bytes of SPEC.md for every type:
+// the same golden files the engine's sample events are checked against.
+func TestCreateEventPayloadGolden(t *testing.T) {
+	f := newAPIFixture(t)
+	var all []string
+	for _, et := range webhook.EventTypes() {
+		all = append(all, et.Name)
+	}
+	f.addEndpoint(t, strings.Join(all, ","), true)
+	fixed := time.Date(2025, 7, 3, 14, 30, 0, 0, time.UTC)
+	for _, et := range webhook.EventTypes() {
+		t.Run(et.Name, func(t *testing.T) {
+			sample, err := webhook.SampleEvent(et.Name, "https://loadhook.example", fixed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := map[string]any{"eventType": et.Name, "timestamp": "2025-07-03T14:30:00"}
+			if et.IsProject() {
+				req["projectName"] = sample.ProjectName
+			} else {
+				req["metadata"] = sample.Metadata
+			}
+			body, _ := json.Marshal(req)
+			rec := f.post(t, "Bearer "+f.token, string(body))
+			if rec.Code != http.StatusAccepted {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			var resp struct{ ID string }
+			json.Unmarshal(rec.Body.Bytes(), &resp)
+			var ev models.Event
+			if err := f.store.DB().Take(&ev, "id = ?", resp.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile(filepath.Join("..", "webhook", "testdata", "payload_"+et.Name+".golden.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(ev.Payload) != strings.TrimRight(string(want), "\n") {
+				t.Fatalf("stored payload\n%s\nwant\n%s", ev.Payload, want)
+			}
+		})
 	}
 }

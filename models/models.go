@@ -87,13 +87,13 @@ const (
 // webhook-id header, the same on every attempt. IDs sort by creation time, so
 // the delivery log pages by id alone.
 type Message struct {
-	ID         string `gorm:"primaryKey;size:40"`
+	ID         string `gorm:"primaryKey;size:40;index:idx_messages_endpoint,priority:2;index:idx_messages_endpoint_state,priority:3"`
 	EventID    string `gorm:"size:40;not null;index"`
-	EndpointID int64  `gorm:"not null;index:idx_messages_endpoint_id_desc,priority:1"`
+	EndpointID int64  `gorm:"not null;index:idx_messages_endpoint,priority:1;index:idx_messages_endpoint_state,priority:1"`
 	UserID     int64  `gorm:"not null;index"`
 	EventType  string `gorm:"size:40;not null"`
 	Test       bool   `gorm:"not null"`
-	State      string `gorm:"size:16;not null"`
+	State      string `gorm:"size:16;not null;index:idx_messages_endpoint_state,priority:2"`
 	// Attempts counts the HTTP attempts made so far.
 	Attempts int `gorm:"not null"`
 	// MaxAttempts is 4, raised by one for each manual redelivery.

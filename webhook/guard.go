@@ -325,6 +325,7 @@ func classifyAddr(ip netip.Addr) addrKind {
 	return classifyIPv6(ip.As16())
 }
 
+// classifyIPv4 sorts an IPv4 address; special ranges per the IANA registry.
 func classifyIPv4(a [4]byte) addrKind {
 	switch {
 	case a == [4]byte{0, 0, 0, 0}:
@@ -360,6 +361,7 @@ func classifyIPv4(a [4]byte) addrKind {
 	return kindExternal
 }
 
+// classifyIPv6 sorts an IPv6 address that embeds no IPv4 one.
 func classifyIPv6(a [16]byte) addrKind {
 	switch netip.AddrFrom16(a) {
 	case netip.IPv6Unspecified():

@@ -1,0 +1,45 @@
+# loadhook: the usual tasks. `make run` needs nothing but Go: the front-end
+# assets are committed in static/ and the templ output in views/*_templ.go.
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: run build generate check-generate vet test bench assets screenshots
+
+## run: start loadhook on http://127.0.0.1:8080 with a SQLite file in this directory
+run:
+	$(GO) run -ldflags "$(LDFLAGS)" .
+
+## build: compile ./loadhook
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o loadhook .
+
+## generate: turn views/*.templ into views/*_templ.go
+generate:
+	$(GO) tool templ generate
+
+## check-generate: fail if a *_templ.go file is out of date
+check-generate:
+	$(GO) tool templ generate -check
+
+## vet: go vet every package
+vet:
+	$(GO) vet ./...
+
+## test: vet, check generated code, then every test with the race detector
+test: vet check-generate
+	$(GO) test -race -count=1 ./...
+
+## bench: run the benchmarks
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## assets: refresh static/vendor/ from the pinned npm packages
+assets:
+	npm ci
+	npm run assets
+
+## screenshots: regenerate docs/screenshot-*.png with the browser test
+screenshots:
+	LOADHOOK_SCREENSHOTS=1 $(GO) test -count=1 -run TestBrowserEndpointLifecycle ./handlers/

@@ -1,0 +1,117 @@
+package forms
+
+import (
+	"net/mail"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
+
+// Password length limits. The upper bound keeps hashing cost predictable.
+const (
+	MinPasswordLen = 10
+	MaxPasswordLen = 128
+	maxEmailLen    = 254
+)
+
+// AuthForm is the sign-up and the log-in form.
+type AuthForm struct {
+	Email    string
+	Password string
+	// Next is where to go after signing in; see SafeNext.
+	Next string
+}
+
+// AuthErrors holds the messages shown beside the fields of AuthForm; Form is
+// shown above the form.
+type AuthErrors struct {
+	Email    string
+	Password string
+	Form     string
+}
+
+// Any reports whether there is at least one error.
+func (e AuthErrors) Any() bool { return e.Email != "" || e.Password != "" || e.Form != "" }
+
+// ParseAuthForm reads the form, normalising the email. The password is kept
+// exactly as typed.
+func ParseAuthForm(v url.Values) AuthForm {
+	return AuthForm{
+		Email:    NormalizeEmail(v.Get("email")),
+		Password: v.Get("password"),
+		Next:     SafeNext(v.Get("next")),
+	}
+}
+
+// NormalizeEmail trims and lower-cases an email, so one address is one account
+// however it is typed.
+func NormalizeEmail(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// ValidateSignUp checks a new account's email and password.
+func (f *AuthForm) ValidateSignUp() AuthErrors {
+	var errs AuthErrors
+	errs.Email = checkEmail(f.Email)
+	n := utf8.RuneCountInString(f.Password)
+	switch {
+	case n == 0:
+		errs.Password = "Choose a password."
+	case n < MinPasswordLen:
+		errs.Password = "Use at least 10 characters."
+	case n > MaxPasswordLen:
+		errs.Password = "Use at most 128 characters."
+	}
+	return errs
+}
+
+// ValidateLogIn checks only that both fields are filled; whether they match an
+// account is the handler's job, and it must not say which one was wrong.
+func (f *AuthForm) ValidateLogIn() AuthErrors {
+	var errs AuthErrors
+	if f.Email == "" {
+		errs.Email = "Enter your email address."
+	}
+	if f.Password == "" {
+		errs.Password = "Enter your password."
+	}
+	return errs
+}
+
+func checkEmail(email string) string {
+	if email == "" {
+		return "Enter your email address."
+	}
+	if len(email) > maxEmailLen {
+		return "That email address is too long."
+	}
+	addr, err := mail.ParseAddress(email)
+	// ParseAddress also accepts "Name <a@b>"; an account needs the bare address.
+	if err != nil || addr.Address != email {
+		return "Enter an email address like name@example.com."
+	}
+	_, domain, _ := strings.Cut(email, "@")
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return "Enter an email address like name@example.com."
+	}
+	return ""
+}
+
+// SafeNext returns next if it is a path on this site, or "" otherwise. Only a
+// single leading slash is allowed: "//evil.example" and "/\evil.example" are
+// read by browsers as other hosts.
+func SafeNext(next string) string {
+	if next == "" || next[0] != '/' || len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+		return ""
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return ""
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return ""
+	}
+	return next
+}

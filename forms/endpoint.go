@@ -1,0 +1,374 @@
+package forms
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/webhook"
+)
+
+// Limits of an endpoint, from SPEC.md and the column sizes of models.Endpoint.
+const (
+	MaxURLLen         = 2048
+	MaxDescriptionLen = 500
+	MaxHeaders        = 20
+	MaxHeaderValueLen = 1024
+	// maxHeaderRows bounds how many rows a crafted request can make us parse.
+	maxHeaderRows = 100
+)
+
+// maskDots is the run of dots webhook.MaskValue puts in a masked value.
+const maskDots = "••••••••"
+
+// HeaderRow is one row of the custom headers table, as typed.
+type HeaderRow struct {
+	Name  string
+	Value string
+	// Masked names the saved header whose value this row shows masked. It
+	// travels in a hidden field, so a masked value sent back unchanged keeps
+	// the saved value, and the plain value never reaches the page.
+	Masked string
+
+	kept  bool
+	saved string
+}
+
+// Kept reports whether the row stands for a saved value it shows masked.
+func (r HeaderRow) Kept() bool { return r.kept }
+
+// blank reports whether the row is empty and so ignored.
+func (r HeaderRow) blank() bool { return r.Name == "" && r.Value == "" }
+
+// EndpointForm is the endpoint form as typed.
+type EndpointForm struct {
+	URL         string
+	Description string
+	Headers     []HeaderRow
+	// Events holds the checked event types, known ones in catalog order first.
+	Events  []string
+	Enabled bool
+}
+
+// HeaderErrors holds the messages beside one header row.
+type HeaderErrors struct {
+	Name  string
+	Value string
+}
+
+// EndpointErrors holds the messages beside the fields of EndpointForm.
+type EndpointErrors struct {
+	URL         string
+	Description string
+	// Headers is about the headers as a whole, e.g. too many.
+	Headers string
+	// Rows is parallel to EndpointForm.Headers; nil when no row has an error.
+	Rows   []HeaderErrors
+	Events string
+	// Form is shown above the form, for what belongs to no single field.
+	Form string
+}
+
+// Any reports whether there is at least one error.
+func (e EndpointErrors) Any() bool {
+	if e.URL != "" || e.Description != "" || e.Headers != "" || e.Events != "" || e.Form != "" {
+		return true
+	}
+	for _, r := range e.Rows {
+		if r.Name != "" || r.Value != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Row returns the errors of header row i.
+func (e EndpointErrors) Row(i int) HeaderErrors {
+	if i < 0 || i >= len(e.Rows) {
+		return HeaderErrors{}
+	}
+	return e.Rows[i]
+}
+
+// NewEndpointForm is the form for a new endpoint: enabled, nothing else set.
+func NewEndpointForm() EndpointForm {
+	return EndpointForm{Enabled: true}
+}
+
+// EndpointFormFrom fills the form from a saved endpoint, masking the values of
+// headers that look like credentials.
+func EndpointFormFrom(ep *models.Endpoint) EndpointForm {
+	f := EndpointForm{URL: ep.URL, Description: ep.Description, Events: ep.EventTypes(), Enabled: ep.Enabled}
+	for _, h := range ep.Headers {
+		row := HeaderRow{Name: h.Name, Value: h.Value}
+		if webhook.IsSensitiveHeader(h.Name) {
+			row.Value = webhook.MaskValue(h.Value)
+			row.Masked = h.Name
+		}
+		f.Headers = append(f.Headers, row)
+	}
+	return f
+}
+
+// ParseEndpointForm reads the submitted form. Header rows arrive as parallel
+// lists (header_name, header_value, header_masked) in page order.
+func ParseEndpointForm(v url.Values) EndpointForm {
+	f := EndpointForm{
+		URL:         strings.TrimSpace(v.Get("url")),
+		Description: strings.TrimSpace(v.Get("description")),
+		Enabled:     v.Get("enabled") != "",
+	}
+	names, values, masked := v["header_name"], v["header_value"], v["header_masked"]
+	n := min(max(len(names), len(values)), maxHeaderRows)
+	for i := range n {
+		f.Headers = append(f.Headers, HeaderRow{
+			Name:   strings.TrimSpace(at(names, i)),
+			Value:  strings.Trim(at(values, i), " \t"),
+			Masked: at(masked, i),
+		})
+	}
+	checked := make(map[string]bool)
+	for _, name := range v["events"] {
+		checked[strings.TrimSpace(name)] = true
+	}
+	// A group's "select all" box works without JavaScript too: checking it
+	// subscribes to the whole group.
+	for _, group := range webhook.EventGroups() {
+		if slices.Contains(v["select_all"], group.Name) {
+			for _, t := range group.Types {
+				checked[t.Name] = true
+			}
+		}
+	}
+	for _, t := range webhook.EventTypes() {
+		if checked[t.Name] {
+			f.Events = append(f.Events, t.Name)
+			delete(checked, t.Name)
+		}
+	}
+	unknown := make([]string, 0, len(checked))
+	for name := range checked {
+		if name != "" {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	f.Events = append(f.Events, unknown...)
+	return f
+}
+
+func at(s []string, i int) string {
+	if i < len(s) {
+		return s[i]
+	}
+	return ""
+}
+
+// KeepMasked marks the rows that send back a masked value unchanged, so they
+// keep the saved value of the header the row's hidden marker names.
+func (f *EndpointForm) KeepMasked(saved []models.Header) {
+	for i := range f.Headers {
+		row := &f.Headers[i]
+		row.kept, row.saved = false, ""
+		if row.Masked == "" {
+			continue
+		}
+		for _, h := range saved {
+			if strings.EqualFold(h.Name, row.Masked) && row.Value == webhook.MaskValue(h.Value) {
+				row.kept, row.saved = true, h.Value
+				break
+			}
+		}
+	}
+}
+
+// AddHeader appends an empty row, unless the table is full.
+func (f *EndpointForm) AddHeader() bool {
+	if len(f.Headers) >= MaxHeaders {
+		return false
+	}
+	f.Headers = append(f.Headers, HeaderRow{})
+	return true
+}
+
+// RemoveHeader deletes row i; an index out of range changes nothing.
+func (f *EndpointForm) RemoveHeader(i int) {
+	if i >= 0 && i < len(f.Headers) {
+		f.Headers = slices.Delete(f.Headers, i, i+1)
+	}
+}
+
+// Subscribes reports whether the event type is checked.
+func (f *EndpointForm) Subscribes(name string) bool { return slices.Contains(f.Events, name) }
+
+// SavedHeaders returns the headers to store: blank rows dropped, kept masked
+// rows with their saved values.
+func (f *EndpointForm) SavedHeaders() []models.Header {
+	var out []models.Header
+	for _, row := range f.Headers {
+		if row.blank() {
+			continue
+		}
+		value := row.Value
+		if row.kept {
+			value = row.saved
+		}
+		out = append(out, models.Header{Name: row.Name, Value: value})
+	}
+	return out
+}
+
+// Validate checks every field against SPEC.md's rules. The host policy check
+// needs the network and is the handler's to add.
+func (f *EndpointForm) Validate() EndpointErrors {
+	var errs EndpointErrors
+	errs.URL = checkURL(f.URL)
+	if utf8.RuneCountInString(f.Description) > MaxDescriptionLen {
+		errs.Description = "Use at most " + strconv.Itoa(MaxDescriptionLen) + " characters."
+	}
+	f.validateHeaders(&errs)
+	if len(f.Events) == 0 {
+		errs.Events = "Choose at least one event."
+	}
+	for _, name := range f.Events {
+		if _, ok := webhook.LookupEventType(name); !ok {
+			errs.Events = "Unknown event type " + strconv.Quote(name) + "."
+			break
+		}
+	}
+	return errs
+}
+
+func checkURL(raw string) string {
+	if raw == "" {
+		return "Enter the URL that should receive the webhooks."
+	}
+	if utf8.RuneCountInString(raw) > MaxURLLen {
+		return "The URL is too long: use at most " + strconv.Itoa(MaxURLLen) + " characters."
+	}
+	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return "The URL can't contain spaces or control characters."
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "That is not a valid URL. Use a full address like https://example.com/webhooks."
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "Use an http:// or https:// URL."
+	}
+	if u.User != nil {
+		return "Don't put a user name or password in the URL; add an Authorization header below instead."
+	}
+	if u.Hostname() == "" {
+		return "The URL needs a host, like https://example.com/webhooks."
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "That is not a valid URL: the port must be between 1 and 65535."
+		}
+	}
+	return ""
+}
+
+// forbiddenHeaders are set by the delivery engine or by HTTP itself.
+var forbiddenHeaders = []string{
+	"host", "content-length", "content-type", "transfer-encoding",
+	"connection", "upgrade", "te", "trailer",
+}
+
+func (f *EndpointForm) validateHeaders(errs *EndpointErrors) {
+	rows := make([]HeaderErrors, len(f.Headers))
+	seen := make(map[string]bool)
+	count := 0
+	bad := false
+	for i, row := range f.Headers {
+		if row.blank() {
+			continue
+		}
+		count++
+		e := &rows[i]
+		e.Name = checkHeaderName(row.Name)
+		lower := strings.ToLower(row.Name)
+		if e.Name == "" && seen[lower] {
+			e.Name = "This header is already set above."
+		}
+		seen[lower] = true
+		if row.Name != "" && !row.kept {
+			e.Value = checkHeaderValue(row.Value)
+		}
+		if e.Name != "" || e.Value != "" {
+			bad = true
+		}
+	}
+	if count > MaxHeaders {
+		errs.Headers = "Use at most " + strconv.Itoa(MaxHeaders) + " headers."
+	}
+	if bad {
+		errs.Rows = rows
+	}
+}
+
+func checkHeaderName(name string) string {
+	if name == "" {
+		return "Enter a header name, or clear the value."
+	}
+	for i := 0; i < len(name); i++ {
+		if !isTokenChar(name[i]) {
+			return "Use only letters, digits and ! # $ % & ' * + - . ^ _ ` | ~ in header names."
+		}
+	}
+	lower := strings.ToLower(name)
+	switch {
+	case slices.Contains(forbiddenHeaders, lower):
+		return name + " is set by loadhook and can't be changed."
+	case strings.HasPrefix(lower, "proxy-"):
+		return "Proxy-* headers can't be set."
+	case strings.HasPrefix(lower, "webhook-"):
+		return "webhook-* headers carry the signature and can't be set."
+	}
+	return ""
+}
+
+func checkHeaderValue(value string) string {
+	if value == "" {
+		return "Enter a value, or remove the header."
+	}
+	if utf8.RuneCountInString(value) > MaxHeaderValueLen {
+		return "Use at most " + strconv.Itoa(MaxHeaderValueLen) + " characters."
+	}
+	if strings.ContainsAny(value, "\r\n\x00") {
+		return "Header values can't contain line breaks or NUL characters."
+	}
+	if strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+		return "Header values can't contain control characters."
+	}
+	if strings.Contains(value, maskDots) {
+		return "Type the whole new value: a masked value can't be edited in part."
+	}
+	return ""
+}
+
+// isTokenChar reports whether c may appear in an RFC 9110 token.
+func isTokenChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// HeaderActionIndex parses "remove-header-N" and returns N, or -1.
+func HeaderActionIndex(action string) int {
+	s, ok := strings.CutPrefix(action, "remove-header-")
+	if !ok {
+		return -1
+	}
+	i, err := strconv.Atoi(s)
+	if err != nil || i < 0 {
+		return -1
+	}
+	return i
+}

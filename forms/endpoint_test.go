@@ -1,0 +1,212 @@
+package forms
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/loadhook/loadhook/models"
+)
+
+func validForm() EndpointForm {
+	return EndpointForm{
+		URL:     "https://hooks.example.com/loadhook",
+		Headers: []HeaderRow{{Name: "X-Team", Value: "checkout"}},
+		Events:  []string{"TEST_STARTED"},
+		Enabled: true,
+	}
+}
+
+func rows(pairs ...string) []HeaderRow {
+	var out []HeaderRow
+	for i := 0; i < len(pairs); i += 2 {
+		out = append(out, HeaderRow{Name: pairs[i], Value: pairs[i+1]})
+	}
+	return out
+}
+
+func TestEndpointFormValidate(t *testing.T) {
+	many := func(n int) []HeaderRow {
+		var out []HeaderRow
+		for i := range n {
+			out = append(out, HeaderRow{Name: "X-" + strings.Repeat("a", i+1), Value: "v"})
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		change func(*EndpointForm)
+		field  func(EndpointErrors) string
+		want   string // substring of the message; "" means valid
+	}{
+		{"valid", func(*EndpointForm) {}, nil, ""},
+		{"http ok", func(f *EndpointForm) { f.URL = "http://hooks.example.com:8080/x?y=1" }, nil, ""},
+		{"ipv6 ok", func(f *EndpointForm) { f.URL = "https://[2001:db8::1]/x" }, nil, ""},
+		{"url empty", func(f *EndpointForm) { f.URL = "" }, urlErr, "Enter the URL"},
+		{"url ftp", func(f *EndpointForm) { f.URL = "ftp://example.com/" }, urlErr, "http:// or https://"},
+		{"url relative", func(f *EndpointForm) { f.URL = "/hooks" }, urlErr, "http:// or https://"},
+		{"url no host", func(f *EndpointForm) { f.URL = "http://" }, urlErr, "needs a host"},
+		{"url port only", func(f *EndpointForm) { f.URL = "http://:80/x" }, urlErr, "needs a host"},
+		{"url user", func(f *EndpointForm) { f.URL = "https://user@example.com/" }, urlErr, "user name or password"},
+		{"url user password", func(f *EndpointForm) { f.URL = "https://u:p@example.com/" }, urlErr, "user name or password"},
+		{"url 2048 ok", func(f *EndpointForm) { f.URL = "https://example.com/" + strings.Repeat("a", 2048-20) }, nil, ""},
+		{"url 2049", func(f *EndpointForm) { f.URL = "https://example.com/" + strings.Repeat("a", 2049-20) }, urlErr, "too long"},
+		{"url newline", func(f *EndpointForm) { f.URL = "https://example.com/\nx" }, urlErr, "spaces or control"},
+		{"url bad port", func(f *EndpointForm) { f.URL = "https://example.com:99999999999/" }, urlErr, "not a valid URL"},
+		{"description 500 ok", func(f *EndpointForm) { f.Description = strings.Repeat("ü", 500) }, nil, ""},
+		{"description 501", func(f *EndpointForm) { f.Description = strings.Repeat("ü", 501) }, func(e EndpointErrors) string { return e.Description }, "at most 500"},
+		{"empty rows ignored", func(f *EndpointForm) { f.Headers = rows("", "", "X-A", "1", "", "") }, nil, ""},
+		{"20 headers ok", func(f *EndpointForm) { f.Headers = many(20) }, nil, ""},
+		{"21 headers", func(f *EndpointForm) { f.Headers = many(21) }, func(e EndpointErrors) string { return e.Headers }, "at most 20"},
+		{"value without name", func(f *EndpointForm) { f.Headers = rows("", "v") }, row0Name, "Enter a header name"},
+		{"name without value", func(f *EndpointForm) { f.Headers = rows("X-A", "") }, row0Value, "Enter a value"},
+		{"name with space", func(f *EndpointForm) { f.Headers = rows("X A", "v") }, row0Name, "Use only"},
+		{"name with colon", func(f *EndpointForm) { f.Headers = rows("X-A:", "v") }, row0Name, "Use only"},
+		{"name non-ASCII", func(f *EndpointForm) { f.Headers = rows("X-Ä", "v") }, row0Name, "Use only"},
+		{"name all token chars", func(f *EndpointForm) { f.Headers = rows("!#$%&'*+-.^_`|~09azAZ", "v") }, nil, ""},
+		{"Host", func(f *EndpointForm) { f.Headers = rows("Host", "v") }, row0Name, "can't be changed"},
+		{"content-length", func(f *EndpointForm) { f.Headers = rows("content-length", "1") }, row0Name, "can't be changed"},
+		{"Content-Type", func(f *EndpointForm) { f.Headers = rows("Content-Type", "x") }, row0Name, "can't be changed"},
+		{"Transfer-Encoding", func(f *EndpointForm) { f.Headers = rows("Transfer-Encoding", "x") }, row0Name, "can't be changed"},
+		{"Connection", func(f *EndpointForm) { f.Headers = rows("CONNECTION", "x") }, row0Name, "can't be changed"},
+		{"Upgrade", func(f *EndpointForm) { f.Headers = rows("Upgrade", "x") }, row0Name, "can't be changed"},
+		{"TE", func(f *EndpointForm) { f.Headers = rows("te", "x") }, row0Name, "can't be changed"},
+		{"Trailer", func(f *EndpointForm) { f.Headers = rows("Trailer", "x") }, row0Name, "can't be changed"},
+		{"Proxy-Authorization", func(f *EndpointForm) { f.Headers = rows("Proxy-Authorization", "x") }, row0Name, "Proxy-*"},
+		{"proxy-anything", func(f *EndpointForm) { f.Headers = rows("proxy-x", "x") }, row0Name, "Proxy-*"},
+		{"webhook-id", func(f *EndpointForm) { f.Headers = rows("webhook-id", "x") }, row0Name, "webhook-*"},
+		{"Webhook-Timestamp", func(f *EndpointForm) { f.Headers = rows("Webhook-Timestamp", "x") }, row0Name, "webhook-*"},
+		{"X-Webhook-Id allowed", func(f *EndpointForm) { f.Headers = rows("X-Webhook-Id", "x") }, nil, ""},
+		{"duplicate", func(f *EndpointForm) { f.Headers = rows("X-A", "1", "x-a", "2") }, func(e EndpointErrors) string { return e.Row(1).Name }, "already set"},
+		{"value CR", func(f *EndpointForm) { f.Headers = rows("X-A", "a\rb") }, row0Value, "line breaks"},
+		{"value LF", func(f *EndpointForm) { f.Headers = rows("X-A", "a\nb") }, row0Value, "line breaks"},
+		{"value NUL", func(f *EndpointForm) { f.Headers = rows("X-A", "a\x00b") }, row0Value, "NUL"},
+		{"value DEL", func(f *EndpointForm) { f.Headers = rows("X-A", "a\x7fb") }, row0Value, "control"},
+		{"value tab ok", func(f *EndpointForm) { f.Headers = rows("X-A", "a\tb") }, nil, ""},
+		{"value 1024 ok", func(f *EndpointForm) { f.Headers = rows("X-A", strings.Repeat("v", 1024)) }, nil, ""},
+		{"value 1025", func(f *EndpointForm) { f.Headers = rows("X-A", strings.Repeat("v", 1025)) }, row0Value, "at most 1024"},
+		{"value partly masked", func(f *EndpointForm) { f.Headers = rows("X-Key", "abcd••••••••x") }, row0Value, "whole new value"},
+		{"no events", func(f *EndpointForm) { f.Events = nil }, eventsErr, "at least one"},
+		{"unknown event", func(f *EndpointForm) { f.Events = []string{"TEST_STARTED", "test_started"} }, eventsErr, `"test_started"`},
+		{"all events", func(f *EndpointForm) {
+			f.Events = []string{"TEST_STARTED", "TEST_FINISH", "TEST_FAILED", "TEST_BUILDER_CREATED", "TEST_BUILDER_UPDATED",
+				"TEST_BUILDER_DELETED", "PROJECT_CREATED", "PROJECT_UPDATED", "PROJECT_DELETED"}
+		}, nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := validForm()
+			tc.change(&f)
+			errs := f.Validate()
+			if tc.want == "" {
+				if errs.Any() {
+					t.Fatalf("Validate() = %+v, want no errors", errs)
+				}
+				return
+			}
+			if got := tc.field(errs); !strings.Contains(got, tc.want) {
+				t.Fatalf("message = %q, want it to contain %q (all: %+v)", got, tc.want, errs)
+			}
+			if !errs.Any() {
+				t.Fatal("Any() = false with an error set")
+			}
+		})
+	}
+}
+
+func urlErr(e EndpointErrors) string    { return e.URL }
+func eventsErr(e EndpointErrors) string { return e.Events }
+func row0Name(e EndpointErrors) string  { return e.Row(0).Name }
+func row0Value(e EndpointErrors) string { return e.Row(0).Value }
+
+func TestParseEndpointForm(t *testing.T) {
+	v := url.Values{
+		"url":           {"  https://example.com/x  "},
+		"description":   {" hi "},
+		"header_name":   {" X-A ", "Authorization", ""},
+		"header_value":  {" 1 ", "Bear••••••••"},
+		"header_masked": {"", "authorization"},
+		"events":        {"PROJECT_DELETED", "NOPE", "TEST_STARTED", "TEST_STARTED"},
+		"enabled":       {"on"},
+	}
+	f := ParseEndpointForm(v)
+	if f.URL != "https://example.com/x" || f.Description != "hi" || !f.Enabled {
+		t.Errorf("fields = %+v", f)
+	}
+	want := []HeaderRow{{Name: "X-A", Value: "1"}, {Name: "Authorization", Value: "Bear••••••••", Masked: "authorization"}, {}}
+	if !slices.Equal(f.Headers, want) {
+		t.Errorf("headers = %+v, want %+v", f.Headers, want)
+	}
+	// Known events in catalog order, deduplicated; unknown ones kept for Validate to reject.
+	if !slices.Equal(f.Events, []string{"TEST_STARTED", "PROJECT_DELETED", "NOPE"}) {
+		t.Errorf("events = %v", f.Events)
+	}
+	if ParseEndpointForm(url.Values{}).Enabled {
+		t.Error("an unticked Enabled box parsed as enabled")
+	}
+}
+
+func TestKeepMasked(t *testing.T) {
+	saved := []models.Header{{Name: "X-Team", Value: "checkout"}, {Name: "Authorization", Value: "Bearer s3cr3t-value"}}
+	ep := &models.Endpoint{URL: "https://example.com", Events: "TEST_STARTED", Headers: saved}
+	f := EndpointFormFrom(ep)
+	if f.Headers[0] != (HeaderRow{Name: "X-Team", Value: "checkout"}) {
+		t.Errorf("plain header shown as %+v", f.Headers[0])
+	}
+	if f.Headers[1].Value != "Bear••••••••" || f.Headers[1].Masked != "Authorization" {
+		t.Fatalf("sensitive header shown as %+v", f.Headers[1])
+	}
+
+	tests := []struct {
+		name string
+		row  HeaderRow
+		kept bool
+		save string
+	}{
+		{"unchanged", HeaderRow{Name: "Authorization", Value: "Bear••••••••", Masked: "Authorization"}, true, "Bearer s3cr3t-value"},
+		{"renamed keeps value", HeaderRow{Name: "X-Auth", Value: "Bear••••••••", Masked: "authorization"}, true, "Bearer s3cr3t-value"},
+		{"new value", HeaderRow{Name: "Authorization", Value: "Bearer new", Masked: "Authorization"}, false, "Bearer new"},
+		{"mask without marker", HeaderRow{Name: "Authorization", Value: "Bear••••••••"}, false, "Bear••••••••"},
+		{"marker of unknown header", HeaderRow{Name: "Authorization", Value: "Bear••••••••", Masked: "X-Other"}, false, "Bear••••••••"},
+		{"mask of another value", HeaderRow{Name: "Authorization", Value: "Xxxx••••••••", Masked: "Authorization"}, false, "Xxxx••••••••"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := EndpointForm{URL: "https://example.com", Events: []string{"TEST_STARTED"}, Headers: []HeaderRow{tc.row}}
+			f.KeepMasked(saved)
+			if f.Headers[0].Kept() != tc.kept {
+				t.Fatalf("Kept() = %v, want %v", f.Headers[0].Kept(), tc.kept)
+			}
+			if got := f.SavedHeaders()[0].Value; got != tc.save {
+				t.Errorf("saved value = %q, want %q", got, tc.save)
+			}
+			if errs := f.Validate(); errs.Any() != strings.Contains(tc.save, "••••") {
+				t.Errorf("Validate() = %+v", errs)
+			}
+		})
+	}
+}
+
+func TestHeaderRowsEditing(t *testing.T) {
+	f := EndpointForm{Headers: rows("A", "1", "B", "2", "C", "3")}
+	f.RemoveHeader(HeaderActionIndex("remove-header-1"))
+	f.RemoveHeader(HeaderActionIndex("remove-header-9"))
+	f.RemoveHeader(HeaderActionIndex("remove-header--1"))
+	if !slices.Equal(f.Headers, rows("A", "1", "C", "3")) {
+		t.Errorf("after remove: %+v", f.Headers)
+	}
+	for _, bad := range []string{"save", "", "remove-header-", "remove-header-x"} {
+		if i := HeaderActionIndex(bad); i != -1 {
+			t.Errorf("HeaderActionIndex(%q) = %d", bad, i)
+		}
+	}
+	for len(f.Headers) < MaxHeaders {
+		if !f.AddHeader() {
+			t.Fatal("AddHeader refused below the limit")
+		}
+	}
+	if f.AddHeader() {
+		t.Error("AddHeader added beyond the limit")
+	}
+}

@@ -1,0 +1,274 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/loadhook/loadhook/models"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// newBrowser starts a headless Chromium with a fresh profile. Without
+// Chromium the test is skipped, except in CI, where that is a failure.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("%s not found; install chromium to run the browser tests", chromiumPath)
+		}
+		t.Fatalf("CI is set but %s is missing: %v", chromiumPath, err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// do runs steps and fails the test with what was being done.
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func run[T any](t *testing.T, ctx context.Context, what string, action chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, action)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func tid(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+
+// waitFor evaluates a JavaScript condition until it is true. Errors while a
+// navigation replaces the page are expected, and retried.
+func waitFor(t *testing.T, ctx context.Context, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting until %s: last result %v, %v", what, ok, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestBrowserEndpointLifecycle drives the real app in Chromium: sign up,
+// open Webhook, add an endpoint with two headers and three events, reload,
+// edit, disable, and delete it.
+func TestBrowserEndpointLifecycle(t *testing.T) {
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
+	ctx := newBrowser(t)
+	base := app.srv.URL
+	hookURL := receiver.URL + "/hooks/loadhook"
+
+	do(t, ctx, "sign up",
+		chromedp.Navigate(base+"/signup"),
+		chromedp.WaitVisible(tid("signup-form")),
+		chromedp.SendKeys(chromedp.ID("email"), "browser@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(tid("signup-submit")),
+		chromedp.WaitVisible(tid("empty-state")),
+	)
+	do(t, ctx, "open Profile, then Integrations → Webhook",
+		chromedp.Click(tid("nav-profile")),
+		chromedp.WaitVisible(tid("integrations")),
+		chromedp.Click(tid("integration-webhook")),
+		chromedp.WaitVisible(tid("empty-state")),
+		chromedp.Click(chromedp.CSS(`[data-testid="empty-state"] [data-testid="add-endpoint"]`)),
+		chromedp.WaitVisible(tid("endpoint-form")),
+	)
+	do(t, ctx, "fill the form",
+		chromedp.SendKeys(chromedp.ID("url"), hookURL),
+		chromedp.SendKeys(chromedp.ID("description"), "Browser test endpoint"),
+		chromedp.Click(tid("add-header")),
+		chromedp.WaitVisible(chromedp.ID("header-name-0")),
+		chromedp.SendKeys(chromedp.ID("header-name-0"), "X-Team"),
+		chromedp.SendKeys(chromedp.ID("header-value-0"), "checkout"),
+		chromedp.Click(tid("add-header")),
+		chromedp.WaitVisible(chromedp.ID("header-name-1")),
+		chromedp.SendKeys(chromedp.ID("header-name-1"), "Authorization"),
+		chromedp.SendKeys(chromedp.ID("header-value-1"), "Bearer browser-secret-123"),
+		chromedp.Click(tid("event-TEST_STARTED")),
+		chromedp.Click(tid("event-TEST_FAILED")),
+		chromedp.Click(tid("event-PROJECT_CREATED")),
+	)
+	// The select-all box of the Projects group follows its members.
+	projectsAll := run(t, ctx, "read select-all",
+		chromedp.Evaluate[[]bool](`[...document.querySelectorAll('[data-select-all]')].map(b => b.indeterminate || b.checked)`))
+	if !slices.Equal(projectsAll, []bool{true, false, true}) {
+		t.Errorf("select-all states (checked or partly) = %v, want Tests and Projects partly checked", projectsAll)
+	}
+	do(t, ctx, "save", chromedp.Click(tid("save-endpoint")), chromedp.WaitVisible(tid("signing-secret")))
+
+	user := app.user("browser@example.com")
+	eps, err := app.store.Endpoints(context.Background(), user.ID)
+	if err != nil || len(eps) != 1 {
+		t.Fatalf("endpoints = %v, %v", eps, err)
+	}
+	id := eps[0].ID
+
+	do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(tid("endpoint-form")))
+	form := run(t, ctx, "read the form", chromedp.Evaluate[[]string](`[
+		document.getElementById('url').value,
+		document.getElementById('description').value,
+		...[...document.querySelectorAll('[data-header-rows] .header-row')].map(r =>
+			r.querySelector('[name=header_name]').value + '=' + r.querySelector('[name=header_value]').value),
+		...[...document.querySelectorAll('input[name=events]:checked')].map(e => e.value),
+		String(document.querySelector('[data-testid=enabled]').checked),
+	]`))
+	want := []string{hookURL, "Browser test endpoint", "X-Team=checkout", "Authorization=Bear••••••••",
+		"TEST_STARTED", "TEST_FAILED", "PROJECT_CREATED", "true"}
+	if !slices.Equal(form, want) {
+		t.Fatalf("after reload the form shows\n%q\nwant\n%q", form, want)
+	}
+
+	// htmx reveals the secret in place, under the CSP.
+	do(t, ctx, "reveal the secret", chromedp.Click(tid("reveal-secret")))
+	waitFor(t, ctx, "the secret is revealed",
+		`document.getElementById('secret-value').textContent.startsWith('whsec_') && !document.getElementById('secret-value').textContent.includes('•')`)
+	secret := run(t, ctx, "read the secret", chromedp.Text(chromedp.ID("secret-value")))
+	if secret != eps[0].Secret {
+		t.Errorf("revealed %q, want the endpoint's secret", secret)
+	}
+
+	if os.Getenv("LOADHOOK_SCREENSHOTS") != "" {
+		screenshot(t, ctx, base+endpointPath(id, ""), "screenshot-endpoint.png")
+	}
+
+	do(t, ctx, "edit the description",
+		chromedp.Clear(chromedp.ID("description")),
+		chromedp.SendKeys(chromedp.ID("description"), "Edited in the browser"),
+		chromedp.Click(tid("save-endpoint")),
+		chromedp.WaitVisible(tid("endpoint-card")),
+	)
+	if got := run(t, ctx, "read the description", chromedp.Text(tid("endpoint-description"))); got != "Edited in the browser" {
+		t.Errorf("description on the list = %q", got)
+	}
+	saved, err := app.store.Endpoint(context.Background(), user.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Headers[1].Value != "Bearer browser-secret-123" {
+		t.Errorf("the masked Authorization value changed on save: %q", saved.Headers[1].Value)
+	}
+
+	if os.Getenv("LOADHOOK_SCREENSHOTS") != "" {
+		other := decorateForScreenshot(t, app, user.ID, id)
+		screenshot(t, ctx, base+"/profile/integrations/webhook", "screenshot-webhook.png")
+		if err := app.store.DeleteEndpoint(context.Background(), user.ID, other); err != nil {
+			t.Fatal(err)
+		}
+		do(t, ctx, "back to the list", chromedp.Navigate(base+"/profile/integrations/webhook"), chromedp.WaitVisible(tid("endpoint-card")))
+	}
+
+	do(t, ctx, "disable", chromedp.Click(tid("toggle-endpoint")))
+	waitFor(t, ctx, "the badge says Disabled",
+		`document.querySelector('[data-testid=endpoint-status]').textContent === 'Disabled'`)
+	if ep, _ := app.store.Endpoint(context.Background(), user.ID, id); ep.Enabled {
+		t.Error("still enabled in the database")
+	}
+
+	// Delete asks with confirm(); accept it.
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			if strings.Contains(ev.Message, "Delete the endpoint") {
+				chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+				return
+			}
+		}
+	}()
+	do(t, ctx, "delete", chromedp.Click(tid("delete-endpoint")), chromedp.WaitVisible(tid("empty-state")))
+	if n := app.count("endpoints"); n != 0 {
+		t.Errorf("endpoints = %d after delete", n)
+	}
+}
+
+// screenshot saves a full-page PNG of url into docs/.
+func screenshot(t *testing.T, ctx context.Context, url, name string) {
+	t.Helper()
+	do(t, ctx, "open "+url, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("footer")))
+	png := run(t, ctx, "screenshot", chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join("..", "docs", name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote docs/%s", name)
+}
+
+// decorateForScreenshot gives the list some history to show: deliveries to
+// the receiver through the real engine, and a second endpoint that the
+// engine turned off, whose id it returns.
+func decorateForScreenshot(t *testing.T, app *testApp, userID, id int64) int64 {
+	t.Helper()
+	ctx := context.Background()
+	for _, typ := range []string{"TEST_STARTED", "TEST_FAILED", "PROJECT_CREATED"} {
+		if _, err := app.hooks.SendTest(ctx, userID, id, typ); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var done int64
+		app.store.DB().Model(&models.Message{}).Where("state = ?", models.StateSucceeded).Count(&done)
+		if done == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(errors.New("test deliveries did not succeed in time"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	other := &models.Endpoint{UserID: userID, URL: "https://ci.example.com/hooks/load-tests", Description: "CI pipeline: fail the build on TEST_FAILED",
+		Events: "TEST_FINISH,TEST_FAILED", Enabled: false, DisabledReason: "the receiver answered 410 Gone", Secret: "whsec_screenshot"}
+	if err := app.store.CreateEndpoint(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	return other.ID
+}

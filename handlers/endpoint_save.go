@@ -1,0 +1,177 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/loadhook/loadhook/forms"
+	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/views"
+	"github.com/loadhook/loadhook/webhook"
+)
+
+// urlCheckTimeout bounds the DNS lookup of the host policy check, so a slow
+// resolver cannot hang the form.
+const urlCheckTimeout = 3 * time.Second
+
+// eventGroups is the event catalog as the form's fieldsets.
+func eventGroups() []views.EventGroup {
+	var out []views.EventGroup
+	for _, g := range webhook.EventGroups() {
+		vg := views.EventGroup{Name: g.Name}
+		for _, t := range g.Types {
+			vg.Types = append(vg.Types, views.EventOption{Name: t.Name, Title: t.Title, Severity: t.Severity})
+		}
+		out = append(out, vg)
+	}
+	return out
+}
+
+// endpointPage builds the props of the endpoint form; ep is nil for a new one.
+func (s *Server) endpointPage(c echo.Context, ep *models.Endpoint, form forms.EndpointForm, errs forms.EndpointErrors) views.EndpointPageProps {
+	title := "Add endpoint"
+	if ep != nil {
+		title = "Edit endpoint"
+	}
+	props := views.EndpointPageProps{Page: s.page(c, title, views.NavWebhook), Form: form, Errors: errs, Groups: eventGroups()}
+	if ep != nil {
+		props.ID = ep.ID
+		props.DisabledReason = ep.DisabledReason
+		if ep.PreviousSecret != "" && ep.PreviousSecretUntil != nil {
+			props.PreviousSecretUntil = ep.PreviousSecretUntil
+		}
+		props.Extra = s.endpointExtra(c, ep)
+	}
+	return props
+}
+
+// headerAction applies the "Add header" and "Remove" buttons, which submit
+// the form so that they work without JavaScript. It reports whether the
+// request was one of them rather than Save.
+func headerAction(form *forms.EndpointForm, errs *forms.EndpointErrors, action string) bool {
+	if action == "add-header" {
+		if !form.AddHeader() {
+			errs.Headers = fmt.Sprintf("Use at most %d headers.", forms.MaxHeaders)
+		}
+		return true
+	}
+	if i := forms.HeaderActionIndex(action); i >= 0 {
+		form.RemoveHeader(i)
+		return true
+	}
+	return false
+}
+
+// validateEndpoint runs the form's rules, then asks the host policy about the
+// URL so a blocked address is refused now rather than at the first delivery.
+func (s *Server) validateEndpoint(ctx context.Context, form *forms.EndpointForm) forms.EndpointErrors {
+	errs := form.Validate()
+	if errs.URL == "" {
+		ctx, cancel := context.WithTimeout(ctx, urlCheckTimeout)
+		defer cancel()
+		if err := s.hooks.Policy().CheckURL(ctx, form.URL, nil); err != nil {
+			var blocked *webhook.BlockedError
+			if errors.As(err, &blocked) {
+				errs.URL = blocked.Error()
+			} else {
+				errs.URL = "That URL can't be used: " + err.Error()
+			}
+		}
+	}
+	return errs
+}
+
+// newEndpoint renders an empty endpoint form.
+func (s *Server) newEndpoint(c echo.Context) error {
+	form := forms.NewEndpointForm()
+	return s.render(c, http.StatusOK, views.EndpointPage(s.endpointPage(c, nil, form, forms.EndpointErrors{})))
+}
+
+// createEndpoint saves a new endpoint with a fresh signing secret.
+func (s *Server) createEndpoint(c echo.Context) error {
+	values, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	form := forms.ParseEndpointForm(values)
+	var errs forms.EndpointErrors
+	if headerAction(&form, &errs, values.Get("action")) {
+		return s.render(c, http.StatusOK, views.EndpointPage(s.endpointPage(c, nil, form, errs)))
+	}
+	ctx := c.Request().Context()
+	user := currentUser(c)
+	errs = s.validateEndpoint(ctx, &form)
+	if !errs.Any() {
+		ep := &models.Endpoint{
+			UserID: user.ID, URL: form.URL, Description: form.Description, Events: strings.Join(form.Events, ","),
+			Enabled: form.Enabled, Headers: form.SavedHeaders(), Secret: webhook.GenerateSecret(),
+		}
+		err := s.store.CreateEndpoint(ctx, ep)
+		switch {
+		case errors.Is(err, models.ErrTooManyEndpoints):
+			errs.Form = fmt.Sprintf("You already have %d endpoints, the most an account can have. Delete one to add another.", models.MaxEndpointsPerUser)
+		case err != nil:
+			return s.serverError(c, fmt.Errorf("create endpoint for user %d: %w", user.ID, err))
+		default:
+			s.log.Info("endpoint created", "user", user.ID, "endpoint", ep.ID)
+			s.flash(c, views.FlashSuccess, "Endpoint added. Use the signing secret below to verify requests, then send a test event.")
+			return c.Redirect(http.StatusSeeOther, views.EndpointPath(ep.ID, ""))
+		}
+	}
+	return s.render(c, http.StatusUnprocessableEntity, views.EndpointPage(s.endpointPage(c, nil, form, errs)))
+}
+
+// editEndpoint renders the form of a saved endpoint, credentials masked.
+func (s *Server) editEndpoint(c echo.Context) error {
+	ep, err := s.loadEndpoint(c)
+	if err != nil {
+		return err
+	}
+	form := forms.EndpointFormFrom(ep)
+	return s.render(c, http.StatusOK, views.EndpointPage(s.endpointPage(c, ep, form, forms.EndpointErrors{})))
+}
+
+// updateEndpoint saves changes; masked header values sent back unchanged
+// keep their saved values.
+func (s *Server) updateEndpoint(c echo.Context) error {
+	ep, err := s.loadEndpoint(c)
+	if err != nil {
+		return err
+	}
+	values, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	form := forms.ParseEndpointForm(values)
+	var errs forms.EndpointErrors
+	if headerAction(&form, &errs, values.Get("action")) {
+		return s.render(c, http.StatusOK, views.EndpointPage(s.endpointPage(c, ep, form, errs)))
+	}
+	form.KeepMasked(ep.Headers)
+	errs = s.validateEndpoint(c.Request().Context(), &form)
+	if errs.Any() {
+		return s.render(c, http.StatusUnprocessableEntity, views.EndpointPage(s.endpointPage(c, ep, form, errs)))
+	}
+	if form.Enabled && !ep.Enabled {
+		// Turning it back on is the user's answer to why it was turned off.
+		ep.DisabledReason = ""
+	}
+	ep.URL, ep.Description, ep.Events, ep.Enabled = form.URL, form.Description, strings.Join(form.Events, ","), form.Enabled
+	ep.Headers = form.SavedHeaders()
+	ep.UpdatedAt = time.Now().UTC()
+	if err := s.store.UpdateEndpoint(c.Request().Context(), ep); err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			return echo.ErrNotFound
+		}
+		return s.serverError(c, err)
+	}
+	s.log.Info("endpoint updated", "user", ep.UserID, "endpoint", ep.ID)
+	s.flash(c, views.FlashSuccess, "Endpoint saved: "+ep.URL)
+	return c.Redirect(http.StatusSeeOther, views.PathWebhook)
+}

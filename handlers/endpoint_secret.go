@@ -1,0 +1,52 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/loadhook/loadhook/views"
+	"github.com/loadhook/loadhook/webhook"
+)
+
+// rotationOverlap is how long a rotated-out secret keeps signing, so
+// receivers can switch to the new one without dropping requests.
+const rotationOverlap = 24 * time.Hour
+
+// revealSecret shows an endpoint's signing secret to its owner: in place for
+// htmx, as a page otherwise. It is a POST so the secret is never in a URL,
+// a history entry or a cache.
+func (s *Server) revealSecret(c echo.Context) error {
+	ep, err := s.loadEndpoint(c)
+	if err != nil {
+		return err
+	}
+	if isHTMX(c) {
+		return s.render(c, http.StatusOK, views.SecretValue(ep.Secret))
+	}
+	return s.render(c, http.StatusOK, views.SecretPage(views.SecretProps{
+		Page: s.page(c, "Signing secret", views.NavWebhook), EndpointID: ep.ID, EndpointURL: ep.URL, Secret: ep.Secret,
+	}))
+}
+
+// rotateSecret gives the endpoint a new secret; the old one keeps signing
+// for rotationOverlap.
+func (s *Server) rotateSecret(c echo.Context) error {
+	ep, err := s.loadEndpoint(c)
+	if err != nil {
+		return err
+	}
+	until := time.Now().UTC().Add(rotationOverlap)
+	ep.PreviousSecret, ep.PreviousSecretUntil = ep.Secret, &until
+	ep.Secret = webhook.GenerateSecret()
+	ep.UpdatedAt = time.Now().UTC()
+	if err := s.store.UpdateEndpoint(c.Request().Context(), ep); err != nil {
+		return s.serverError(c, fmt.Errorf("rotate secret of endpoint %d: %w", ep.ID, err))
+	}
+	s.log.Info("endpoint secret rotated", "user", ep.UserID, "endpoint", ep.ID)
+	s.flash(c, views.FlashSuccess, "New signing secret created. Requests are signed with both the new and the previous secret until "+
+		until.Format("2 Jan 2006, 15:04 UTC")+".")
+	return c.Redirect(http.StatusSeeOther, views.EndpointPath(ep.ID, "")+"#signing-secret")
+}

@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var tokenPattern = regexp.MustCompile(`^lh_[A-Za-z0-9_-]{43}$`)
+
+func TestCreateTokenShowsItOnce(t *testing.T) {
+	app := newTestApp(t)
+	c := app.signUp("ada@example.com")
+	res := c.post("/profile/tokens", url.Values{"name": {"  CI pipeline "}}).wantStatus(http.StatusCreated)
+	value := res.testid("new-token-value").Text()
+	if !tokenPattern.MatchString(value) {
+		t.Fatalf("token = %q, want lh_ + 43 URL-safe characters", value)
+	}
+	if cc := res.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control = %q on the page with the token", cc)
+	}
+
+	tokens, err := app.store.APITokens(context.Background(), app.user("ada@example.com").ID)
+	if err != nil || len(tokens) != 1 {
+		t.Fatalf("tokens = %v, %v", tokens, err)
+	}
+	sum := sha256.Sum256([]byte(value))
+	tok := tokens[0]
+	if tok.Hash != hex.EncodeToString(sum[:]) || tok.Prefix != value[:8] || tok.Name != "CI pipeline" {
+		t.Errorf("stored %+v; want the SHA-256 hex hash, prefix %q and the trimmed name", tok, value[:8])
+	}
+
+	page := c.get("/profile").wantStatus(http.StatusOK)
+	if strings.Contains(page.body, value) {
+		t.Fatal("the token is shown again after creation")
+	}
+	row := page.testid("token-row")
+	if row.Length() != 1 || row.Find(`[data-testid="token-row-name"]`).Text() != "CI pipeline" ||
+		row.Find(`[data-testid="token-row-prefix"]`).Text() != value[:8]+"…" {
+		t.Errorf("token row = %q", strings.Join(strings.Fields(row.Text()), " "))
+	}
+	if !strings.Contains(row.Text(), "Never") {
+		t.Errorf("unused token's last use = %q", row.Text())
+	}
+
+	// The event API finds it by the same hash, and the list shows the use.
+	if _, err := app.store.APITokenByHash(context.Background(), hex.EncodeToString(sum[:])); err != nil {
+		t.Fatalf("token not found by hash: %v", err)
+	}
+	row = c.get("/profile").testid("token-row")
+	if strings.Contains(row.Text(), "Never") || !strings.Contains(row.Text(), "just now") {
+		t.Errorf("used token's row = %q", strings.Join(strings.Fields(row.Text()), " "))
+	}
+}
+
+func TestCreateTokenValidation(t *testing.T) {
+	app := newTestApp(t)
+	c := app.signUp("ada@example.com")
+	for name, input := range map[string]string{"empty": "   ", "too long": strings.Repeat("n", 101)} {
+		res := c.post("/profile/tokens", url.Values{"name": {input}}).wantStatus(http.StatusUnprocessableEntity)
+		if res.testid("token-name-error").Length() != 1 {
+			t.Errorf("%s: no error beside the name", name)
+		}
+		if got, _ := res.find("#token-name").Attr("value"); got != strings.TrimSpace(input) {
+			t.Errorf("%s: name kept as %q", name, got)
+		}
+		if res.testid("new-token").Length() != 0 {
+			t.Errorf("%s: a token was shown", name)
+		}
+	}
+	if n := app.count("api_tokens"); n != 0 {
+		t.Errorf("api tokens = %d, want 0", n)
+	}
+}
+
+func TestRevokeToken(t *testing.T) {
+	app := newTestApp(t)
+	c := app.signUp("ada@example.com")
+	c.post("/profile/tokens", url.Values{"name": {"old"}}).wantStatus(http.StatusCreated)
+	c.post("/profile/tokens", url.Values{"name": {"keep"}}).wantStatus(http.StatusCreated)
+	tokens, _ := app.store.APITokens(context.Background(), app.user("ada@example.com").ID)
+	old := tokens[1] // newest first
+	if old.Name != "old" {
+		t.Fatalf("tokens = %+v", tokens)
+	}
+	path := "/profile/tokens/" + itoa64(old.ID) + "/revoke"
+
+	confirm := c.post(path, nil).wantStatus(http.StatusOK)
+	if !strings.Contains(confirm.testid("confirm").Text(), "old ("+old.Prefix+"…)") {
+		t.Errorf("confirm page = %q", confirm.testid("confirm").Text())
+	}
+	if n := app.count("api_tokens"); n != 2 {
+		t.Fatalf("a token was revoked without confirmation")
+	}
+	c.post(path, url.Values{"confirmed": {"yes"}}).wantRedirect("/profile#tokens")
+	left, _ := app.store.APITokens(context.Background(), app.user("ada@example.com").ID)
+	if len(left) != 1 || left[0].Name != "keep" {
+		t.Fatalf("tokens left = %+v", left)
+	}
+	c.post(path, url.Values{"confirmed": {"yes"}}).wantStatus(http.StatusNotFound)
+}
