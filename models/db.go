@@ -33,7 +33,7 @@ func Open(dsn string) (*gorm.DB, error) {
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	full := "file:" + dsn + sep + "_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate"
+	full := "file:" + dsn + sep + "_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate&_stmt_cache_size=128"
 	db, err := gorm.Open(sqlite.Open(full), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)

@@ -9,38 +9,54 @@ import (
 	"gorm.io/gorm"
 )
 
-// Delivery is everything one attempt of a message needs.
+// Delivery is a message with its payload, as one attempt needs it.
 type Delivery struct {
-	Message  Message
-	Payload  []byte
-	Endpoint *Endpoint
+	Message Message
+	Payload []byte
 }
 
-// LoadDelivery loads a message with its payload and endpoint for sending.
-// A message whose endpoint was deleted is ErrNotFound.
+// LoadDelivery loads a message with its event's payload in one query.
 func (s *Store) LoadDelivery(ctx context.Context, messageID string) (*Delivery, error) {
-	msg, err := first[Message](s.db.WithContext(ctx).Where("id = ?", messageID), "message")
+	var row struct {
+		Message
+		Payload []byte
+	}
+	err := s.db.WithContext(ctx).Table("messages").
+		Select("messages.*, events.payload").
+		Joins("JOIN events ON events.id = messages.event_id").
+		Where("messages.id = ?", messageID).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load message %s: %w", messageID, err)
 	}
-	var payload []byte
-	if err := s.db.WithContext(ctx).Model(&Event{}).Where("id = ?", msg.EventID).Select("payload").Row().Scan(&payload); err != nil {
-		return nil, fmt.Errorf("load payload of %s: %w", msg.EventID, err)
-	}
-	ep, err := s.EndpointByID(ctx, msg.EndpointID)
-	if err != nil {
-		return nil, fmt.Errorf("load endpoint of %s: %w", messageID, err)
-	}
-	return &Delivery{Message: *msg, Payload: payload, Endpoint: ep}, nil
+	return &Delivery{Message: row.Message, Payload: row.Payload}, nil
 }
 
-// RecordAttempt stores an attempt and the message's new state together.
-func (s *Store) RecordAttempt(ctx context.Context, a *Attempt, msg *Message) error {
+// AttemptRecord is one attempt with the message state it leads to.
+type AttemptRecord struct {
+	Attempt *Attempt
+	Message *Message
+}
+
+// RecordAttempts stores attempts and their messages' new states in one
+// transaction; the engine batches concurrent attempts into one commit.
+func (s *Store) RecordAttempts(ctx context.Context, records []AttemptRecord) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(a).Error; err != nil {
-			return fmt.Errorf("record attempt of %s: %w", a.MessageID, err)
+		attempts := make([]*Attempt, len(records))
+		for i, r := range records {
+			attempts[i] = r.Attempt
 		}
-		return saveMessageState(tx, msg)
+		if err := tx.CreateInBatches(attempts, 100).Error; err != nil {
+			return fmt.Errorf("record %d attempts: %w", len(attempts), err)
+		}
+		for _, r := range records {
+			if err := saveMessageState(tx, r.Message); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

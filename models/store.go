@@ -226,19 +226,22 @@ func (s *Store) Endpoints(ctx context.Context, userID int64) ([]Endpoint, error)
 	return s.endpointsWhere(s.db.WithContext(ctx).Where("user_id = ?", userID))
 }
 
-// SubscribedEndpoints lists the user's enabled endpoints that receive eventType.
-func (s *Store) SubscribedEndpoints(ctx context.Context, tx *gorm.DB, userID int64, eventType string) ([]Endpoint, error) {
-	all, err := s.endpointsWhere(tx.WithContext(ctx).Where("user_id = ? AND enabled = ?", userID, true))
+// SubscribedEndpoints returns the ids of the user's enabled endpoints that
+// receive eventType. It reads only ids and subscriptions: publishing needs no
+// secrets, so nothing is decrypted.
+func (s *Store) SubscribedEndpoints(ctx context.Context, tx *gorm.DB, userID int64, eventType string) ([]int64, error) {
+	var rows []Endpoint
+	err := tx.WithContext(ctx).Select("id", "events").Where("user_id = ? AND enabled = ?", userID, true).Order("id").Find(&rows).Error
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list subscribed endpoints: %w", err)
 	}
-	var out []Endpoint
-	for _, e := range all {
+	var ids []int64
+	for _, e := range rows {
 		if e.Subscribes(eventType) {
-			out = append(out, e)
+			ids = append(ids, e.ID)
 		}
 	}
-	return out, nil
+	return ids, nil
 }
 
 func (s *Store) endpointsWhere(q *gorm.DB) ([]Endpoint, error) {

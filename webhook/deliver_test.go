@@ -16,7 +16,7 @@ import (
 func TestRetryScheduleRealClock(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, "loopback", Config{})
-	rec := &recorder{statuses: []int{500, 502, 503, 200}}
+	rec := &receiver{statuses: []int{500, 502, 503, 200}}
 	srv := serve(t, rec)
 	ep := e.addEndpoint(t, srv.URL+"/hook")
 
@@ -57,7 +57,7 @@ func TestRetryScheduleRealClock(t *testing.T) {
 func TestFailsAfterFourAttempts(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, "loopback", Config{})
-	rec := &recorder{statuses: []int{500}}
+	rec := &receiver{statuses: []int{500}}
 	ep := e.addEndpoint(t, serve(t, rec).URL)
 	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_FAILED")
 	if err != nil {
@@ -85,7 +85,7 @@ func TestFailsAfterFourAttempts(t *testing.T) {
 func TestHangingReceiverTimesOutAndRetries(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, "loopback", Config{})
-	rec := &recorder{hang: func(n int) time.Duration {
+	rec := &receiver{hang: func(n int) time.Duration {
 		if n == 0 {
 			return time.Minute
 		}
@@ -151,7 +151,7 @@ func TestRedirectsAreFailuresAndNotFollowed(t *testing.T) {
 func TestReceiverVerifiesSignature(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, "loopback", Config{})
-	rec := &recorder{}
+	rec := &receiver{}
 	ep := e.addEndpoint(t, serve(t, rec).URL, models.Header{Name: "X-Team", Value: "perf"}, models.Header{Name: "Authorization", Value: "Bearer abcdefghijkl"})
 	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_FINISH")
 	if err != nil {
@@ -186,7 +186,7 @@ func TestReceiverVerifiesSignature(t *testing.T) {
 func TestRotatedSecretSignsWithBoth(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, "loopback", Config{})
-	rec := &recorder{}
+	rec := &receiver{}
 	ep := e.addEndpoint(t, serve(t, rec).URL)
 	old := ep.Secret
 	until := time.Now().Add(24 * time.Hour)
@@ -234,7 +234,7 @@ func TestBlockedAddressIsRecordedAndNotRetried(t *testing.T) {
 func TestGoneDisablesEndpoint(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, "loopback", Config{})
-	rec := &recorder{statuses: []int{http.StatusGone}}
+	rec := &receiver{statuses: []int{http.StatusGone}}
 	ep := e.addEndpoint(t, serve(t, rec).URL)
 	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
 	if err != nil {
@@ -266,7 +266,7 @@ func TestHangingEndpointDoesNotHoldUpOthers(t *testing.T) {
 	if err := e.store.UpdateEndpoint(t.Context(), slow); err != nil {
 		t.Fatal(err)
 	}
-	healthy := &recorder{}
+	healthy := &receiver{}
 	fast := e.addEndpoint(t, serve(t, healthy).URL)
 	fast.Events = "TEST_FINISH"
 	if err := e.store.UpdateEndpoint(t.Context(), fast); err != nil {

@@ -123,16 +123,16 @@ type arrival struct {
 	body   []byte
 }
 
-// recorder is a test receiver that answers with the statuses in order (the
+// receiver is a test receiver that answers with the statuses in order (the
 // last one repeats) and records every arrival.
-type recorder struct {
+type receiver struct {
 	mu       sync.Mutex
 	arrivals []arrival
 	statuses []int
 	hang     func(n int) time.Duration
 }
 
-func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body := make([]byte, req.ContentLength)
 	req.Body.Read(body)
 	r.mu.Lock()
@@ -155,7 +155,7 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(status)
 }
 
-func (r *recorder) got() []arrival {
+func (r *receiver) got() []arrival {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]arrival(nil), r.arrivals...)

@@ -29,7 +29,7 @@ type PublishedMessage struct {
 // endpoint of the user that subscribes to the event's type, in one
 // transaction: when it returns nil, every delivery is durable.
 func (s *Service) Publish(ctx context.Context, userID int64, in EventInput) (*Published, error) {
-	return s.publish(ctx, userID, in, false, func(tx *gorm.DB) ([]models.Endpoint, error) {
+	return s.publish(ctx, userID, in, false, func(tx *gorm.DB) ([]int64, error) {
 		return s.store.SubscribedEndpoints(ctx, tx, userID, in.Type)
 	})
 }
@@ -41,13 +41,15 @@ func (s *Service) SendTest(ctx context.Context, userID, endpointID int64, eventT
 	if err != nil {
 		return nil, err
 	}
-	pub, err := s.publish(ctx, userID, in, true, func(tx *gorm.DB) ([]models.Endpoint, error) {
-		var ep models.Endpoint
-		err := tx.Where("id = ? AND user_id = ?", endpointID, userID).Take(&ep).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
+	pub, err := s.publish(ctx, userID, in, true, func(tx *gorm.DB) ([]int64, error) {
+		var n int64
+		if err := tx.Model(&models.Endpoint{}).Where("id = ? AND user_id = ?", endpointID, userID).Count(&n).Error; err != nil {
+			return nil, fmt.Errorf("check endpoint %d: %w", endpointID, err)
+		}
+		if n == 0 {
 			return nil, models.ErrNotFound
 		}
-		return []models.Endpoint{ep}, err
+		return []int64{endpointID}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -55,45 +57,95 @@ func (s *Service) SendTest(ctx context.Context, userID, endpointID int64, eventT
 	return &pub.Messages[0], nil
 }
 
-func (s *Service) publish(ctx context.Context, userID int64, in EventInput, test bool, targets func(*gorm.DB) ([]models.Endpoint, error)) (*Published, error) {
+func (s *Service) publish(ctx context.Context, userID int64, in EventInput, test bool, targets func(*gorm.DB) ([]int64, error)) (*Published, error) {
 	body, err := BuildPayload(s.cfg.Source, in)
 	if err != nil {
-		return nil, fmt.Errorf("build payload: %w", err)
+		return nil, err
 	}
-	now := time.Now().UTC()
-	event := models.Event{ID: models.NewID("evt_"), UserID: userID, Type: in.Type, Test: test, Payload: body, CreatedAt: now}
-	pub := &Published{EventID: event.ID, Messages: []PublishedMessage{}}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		endpoints, err := targets(tx)
-		if err != nil {
-			return err
+	req := &publishRequest{
+		event:   models.Event{ID: models.NewID("evt_"), UserID: userID, Type: in.Type, Test: test, Payload: body},
+		targets: targets,
+		done:    make(chan error, 1),
+	}
+	select {
+	case s.publisher.in <- req:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Once submitted, wait for the outcome even if ctx ends: the caller
+	// must learn whether the event was stored.
+	if err := <-req.done; err != nil {
+		return nil, fmt.Errorf("publish %s: %w", in.Type, err)
+	}
+	return &req.published, nil
+}
+
+// publishRequest is one event waiting to be stored with its messages.
+type publishRequest struct {
+	event     models.Event
+	targets   func(*gorm.DB) ([]int64, error)
+	published Published
+	err       error
+	done      chan error
+}
+
+// storeBatch stores several events, their messages and queue jobs in one
+// transaction. A request whose targets are not found fails alone; any other
+// error fails the batch, and nothing of it is stored.
+func (s *Service) storeBatch(batch []*publishRequest) {
+	var committed []*publishRequest
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		committed = committed[:0]
+		now := time.Now().UTC()
+		var events []models.Event
+		var msgs []models.Message
+		var jobs []river.InsertManyParams
+		for _, r := range batch {
+			endpoints, err := r.targets(tx)
+			if errors.Is(err, models.ErrNotFound) {
+				r.err = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			r.event.CreatedAt = now
+			events = append(events, r.event)
+			r.published = Published{EventID: r.event.ID, Messages: make([]PublishedMessage, 0, len(endpoints))}
+			for _, endpointID := range endpoints {
+				msg := models.Message{
+					ID: models.NewID("msg_"), EventID: r.event.ID, EndpointID: endpointID, UserID: r.event.UserID,
+					EventType: r.event.Type, Test: r.event.Test, State: models.StatePending, MaxAttempts: MaxAttempts,
+					NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now,
+				}
+				msgs = append(msgs, msg)
+				jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{MessageID: msg.ID}})
+				r.published.Messages = append(r.published.Messages, PublishedMessage{ID: msg.ID, EndpointID: endpointID})
+			}
+			committed = append(committed, r)
 		}
-		if err := tx.Create(&event).Error; err != nil {
-			return fmt.Errorf("store event: %w", err)
-		}
-		if len(endpoints) == 0 {
+		if len(events) == 0 {
 			return nil
 		}
-		msgs := make([]models.Message, len(endpoints))
-		jobs := make([]river.InsertManyParams, len(endpoints))
-		for i, ep := range endpoints {
-			msgs[i] = models.Message{
-				ID: models.NewID("msg_"), EventID: event.ID, EndpointID: ep.ID, UserID: userID,
-				EventType: in.Type, Test: test, State: models.StatePending, MaxAttempts: MaxAttempts,
-				NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now,
-			}
-			jobs[i] = river.InsertManyParams{Args: DeliverArgs{MessageID: msgs[i].ID}}
-			pub.Messages = append(pub.Messages, PublishedMessage{ID: msgs[i].ID, EndpointID: ep.ID})
+		if err := tx.CreateInBatches(events, 100).Error; err != nil {
+			return fmt.Errorf("store %d events: %w", len(events), err)
 		}
-		if err := tx.Create(&msgs).Error; err != nil {
-			return fmt.Errorf("store messages: %w", err)
+		if len(msgs) == 0 {
+			return nil
+		}
+		if err := tx.CreateInBatches(msgs, 100).Error; err != nil {
+			return fmt.Errorf("store %d messages: %w", len(msgs), err)
 		}
 		return s.enqueue(ctx, tx, jobs)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("publish %s: %w", in.Type, err)
+	for _, r := range committed {
+		r.err = err
 	}
-	return pub, nil
+	for _, r := range batch {
+		r.done <- r.err
+	}
 }
 
 // enqueue inserts queue jobs inside the caller's transaction: commit keeps

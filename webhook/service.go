@@ -66,14 +66,17 @@ func (c *Config) defaults() {
 
 // Service publishes events and delivers their messages.
 type Service struct {
-	cfg     Config
-	db      *gorm.DB
-	store   *models.Store
-	sender  *Sender
-	policy  *HostPolicy
-	limiter *endpointLimiter
-	river   *river.Client[*sql.Tx]
-	log     *slog.Logger
+	cfg       Config
+	db        *gorm.DB
+	store     *models.Store
+	sender    *Sender
+	policy    *HostPolicy
+	limiter   *endpointLimiter
+	endpoints *endpointCache
+	recorder  *batcher[recordRequest]
+	publisher *batcher[*publishRequest]
+	river     *river.Client[*sql.Tx]
+	log       *slog.Logger
 }
 
 // NewService migrates the queue's tables and builds the queue client; call
@@ -94,6 +97,13 @@ func NewService(ctx context.Context, store *models.Store, policy *HostPolicy, re
 		limiter: newEndpointLimiter(cfg.PerEndpoint),
 		log:     cfg.Logger,
 	}
+	s.endpoints = newEndpointCache(time.Second, store.EndpointByID)
+	s.recorder = newBatcher(256, s.storeRecords)
+	s.publisher = newBatcher(128, s.storeBatch)
+	// Both run from construction, so events can be published before (or
+	// without) Start; Stop ends them.
+	s.recorder.start()
+	s.publisher.start()
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &deliverWorker{s: s}); err != nil {
@@ -155,6 +165,10 @@ func (s *Service) Start(ctx context.Context) error {
 // Stop stops fetching new work and waits for attempts in flight (each ends
 // within 10 s); after ctx expires, the rest are cancelled and retried later.
 func (s *Service) Stop(ctx context.Context) error {
+	// The recorder outlives the workers: their last attempts are recorded.
+	defer s.recorder.stop()
+	// HTTP has stopped before this, so no more events come in.
+	s.publisher.stop()
 	if err := s.river.Stop(ctx); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return s.river.StopAndCancel(context.Background())

@@ -41,12 +41,19 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 func (s *Service) attempt(ctx context.Context, messageID string) error {
 	d, err := s.store.LoadDelivery(ctx, messageID)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil // the endpoint or message was deleted: nothing to deliver
+		return nil // the message was deleted with its endpoint
 	}
 	if err != nil {
 		return err
 	}
 	msg := &d.Message
+	endpoint, err := s.endpoints.get(ctx, msg.EndpointID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil // the endpoint was deleted
+	}
+	if err != nil {
+		return err
+	}
 	if msg.State == models.StateSucceeded || msg.Attempts >= msg.MaxAttempts {
 		return nil // a duplicate job after a crash, or already finished
 	}
@@ -54,7 +61,7 @@ func (s *Service) attempt(ctx context.Context, messageID string) error {
 	if msg.NextAttemptAt != nil && msg.NextAttemptAt.After(now.Add(5*time.Millisecond)) {
 		return river.JobSnooze(msg.NextAttemptAt.Sub(now))
 	}
-	if !d.Endpoint.Enabled && !msg.Test {
+	if !endpoint.Enabled && !msg.Test {
 		msg.State, msg.LastErrorClass, msg.NextAttemptAt = models.StateFailed, "disabled", nil
 		return s.store.SaveMessageState(ctx, msg)
 	}
@@ -64,8 +71,8 @@ func (s *Service) attempt(ctx context.Context, messageID string) error {
 		return river.JobSnooze(200*time.Millisecond + rand.N(300*time.Millisecond))
 	}
 	out := s.sender.Send(ctx, Delivery{
-		URL: d.Endpoint.URL, MessageID: msg.ID, Body: d.Payload,
-		Headers: d.Endpoint.Headers, Secrets: secrets(d.Endpoint),
+		URL: endpoint.URL, MessageID: msg.ID, Body: d.Payload,
+		Headers: endpoint.Headers, Secrets: secrets(endpoint),
 	})
 	s.limiter.release(msg.EndpointID)
 	if ctx.Err() != nil && !out.Success() {
@@ -91,7 +98,7 @@ func (s *Service) attempt(ctx context.Context, messageID string) error {
 		msg.State, msg.NextAttemptAt = models.StateRetrying, &next
 		snooze = max(time.Until(next), 0)
 	}
-	if err := s.store.RecordAttempt(ctx, attemptRow(msg, d.Endpoint, out), msg); err != nil {
+	if err := s.record(ctx, models.AttemptRecord{Attempt: attemptRow(msg, endpoint, out), Message: msg}); err != nil {
 		return err
 	}
 	if out.Status == http.StatusGone {
