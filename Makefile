@@ -27,9 +27,15 @@ check-generate:
 vet:
 	$(GO) vet ./...
 
-## test: vet, check generated code, then every test with the race detector
+## test: vet, check generated code, then every test with the race detector;
+## with LOADHOOK_TEST_POSTGRES set (.ci/run sets it), the engine's tests run
+## once more on Postgres
 test: vet check-generate
-	$(GO) test -race -count=1 ./...
+	env -u LOADHOOK_TEST_POSTGRES $(GO) test -race -count=1 ./...
+	@if [ -n "$$LOADHOOK_TEST_POSTGRES" ]; then \
+		echo "engine tests on Postgres ($$LOADHOOK_TEST_POSTGRES)"; \
+		$(GO) test -race -count=1 ./webhook/; \
+	fi
 
 ## bench: run the benchmarks
 bench:

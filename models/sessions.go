@@ -36,3 +36,11 @@ func (s *Store) DeleteSession(ctx context.Context, sessionID string) error {
 	}
 	return nil
 }
+
+// PruneSessions deletes expired sessions.
+func (s *Store) PruneSessions(ctx context.Context, now time.Time) error {
+	if err := s.db.WithContext(ctx).Where("expires_at <= ?", now.UTC()).Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("prune sessions: %w", err)
+	}
+	return nil
+}

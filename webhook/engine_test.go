@@ -2,14 +2,19 @@ package webhook
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"log/slog"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/loadhook/loadhook/models"
 )
@@ -21,9 +26,9 @@ type testEngine struct {
 	userID int64
 }
 
-func newTestEngine(t *testing.T, allowed string, cfg Config) *testEngine {
+func newTestEngine(t testing.TB, allowed string, cfg Config) *testEngine {
 	t.Helper()
-	db, err := models.Open(filepath.Join(t.TempDir(), "test.db"))
+	db, err := models.Open(testDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +70,37 @@ func newTestEngine(t *testing.T, allowed string, cfg Config) *testEngine {
 	return &testEngine{svc: svc, store: store, userID: u.ID}
 }
 
+// testDSN is a fresh SQLite file, or a fresh Postgres database when
+// LOADHOOK_TEST_POSTGRES names a server (postgres://user@host:port), so the
+// engine's tests also prove its SQL portable.
+func testDSN(t testing.TB) string {
+	t.Helper()
+	server := os.Getenv("LOADHOOK_TEST_POSTGRES")
+	if server == "" {
+		return filepath.Join(t.TempDir(), "test.db")
+	}
+	name := "lh_" + strings.ToLower(models.NewID("")[10:])
+	admin, err := sql.Open("pgx", server+"/postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("pgx", server+"/postgres")
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+	})
+	return server + "/" + name
+}
+
 // addEndpoint creates an enabled endpoint subscribed to every event type.
-func (e *testEngine) addEndpoint(t *testing.T, url string, headers ...models.Header) *models.Endpoint {
+func (e *testEngine) addEndpoint(t testing.TB, url string, headers ...models.Header) *models.Endpoint {
 	t.Helper()
 	var names []string
 	for _, et := range EventTypes() {
@@ -161,7 +195,7 @@ func (r *receiver) got() []arrival {
 	return append([]arrival(nil), r.arrivals...)
 }
 
-func serve(t *testing.T, h http.Handler) *httptest.Server {
+func serve(t testing.TB, h http.Handler) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

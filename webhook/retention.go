@@ -8,7 +8,8 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// PruneArgs is the periodic job that deletes old delivery records.
+// PruneArgs is the periodic job that deletes old delivery records and
+// expired sessions.
 type PruneArgs struct{}
 
 // Kind names the job in the queue.
@@ -24,11 +25,11 @@ type pruneWorker struct {
 }
 
 func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
-	_, err := w.s.store.PruneDeliveries(ctx, time.Now().Add(-w.s.cfg.Retention), pruneBatch)
-	if err != nil {
+	now := time.Now()
+	if _, err := w.s.store.PruneDeliveries(ctx, now.Add(-w.s.cfg.Retention), pruneBatch); err != nil {
 		return fmt.Errorf("prune deliveries: %w", err)
 	}
-	return nil
+	return w.s.store.PruneSessions(ctx, now)
 }
 
 // pruneJob runs the retention job every ten minutes on the queue's leader,
