@@ -1,7 +1,207 @@
 package handlers
 
-import "github.com/labstack/echo/v4"
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/views"
+	"github.com/loadhook/loadhook/webhook"
+)
+
+// recentLimit is how many deliveries the endpoint page lists.
+const recentLimit = 10
 
 // deliveryRoutes registers the delivery log, test events and redelivery under
 // /profile/integrations/webhook for signed-in users.
-func (s *Server) deliveryRoutes(g *echo.Group) {}
+func (s *Server) deliveryRoutes(g *echo.Group) {
+	g.GET("/endpoints/:id/deliveries", s.listDeliveries)
+	g.POST("/endpoints/:id/test", s.sendTestEvent)
+	g.POST("/endpoints/:id/resend-failed", s.resendFailed)
+	g.GET("/deliveries/:msgID", s.showDelivery)
+	g.POST("/deliveries/:msgID/redeliver", s.redeliver)
+}
+
+// listDeliveries renders an endpoint's delivery log with filters. htmx gets
+// only the list, which is how the list refreshes itself while deliveries
+// are in flight; view=recent is the short list of the endpoint page.
+func (s *Server) listDeliveries(c echo.Context) error {
+	ep, err := s.loadEndpoint(c)
+	if err != nil {
+		return err
+	}
+	// The same URL answers a page or a fragment; caches must keep them apart.
+	c.Response().Header().Add("Vary", "HX-Request")
+	now := time.Now().UTC()
+	if c.QueryParam("view") == "recent" {
+		list, err := s.recentDeliveries(c.Request().Context(), ep, now)
+		if err != nil {
+			return s.serverError(c, err)
+		}
+		return s.render(c, http.StatusOK, views.DeliveryList(list))
+	}
+
+	query, filter, notes := parseDeliveryQuery(c.QueryParams(), now)
+	page, err := s.store.Deliveries(c.Request().Context(), ep.UserID, ep.ID, filter)
+	if err != nil {
+		return s.serverError(c, err)
+	}
+	list := views.DeliveryListProps{EndpointID: ep.ID, Rows: deliveryRows(page.Messages), Query: query, Next: page.Next, Now: now}
+	if isHTMX(c) {
+		return s.render(c, http.StatusOK, views.DeliveryList(list))
+	}
+	return s.render(c, http.StatusOK, views.DeliveriesPage(views.DeliveriesPageProps{
+		Page: s.page(c, "Deliveries", views.NavWebhook), EndpointID: ep.ID, EndpointURL: ep.URL,
+		EventTypes: eventGroups(), Notes: notes, List: list,
+	}))
+}
+
+// recentDeliveries is the short, unfiltered list of the endpoint page.
+func (s *Server) recentDeliveries(ctx context.Context, ep *models.Endpoint, now time.Time) (views.DeliveryListProps, error) {
+	page, err := s.store.Deliveries(ctx, ep.UserID, ep.ID, models.DeliveryFilter{Limit: recentLimit})
+	if err != nil {
+		return views.DeliveryListProps{}, err
+	}
+	return views.DeliveryListProps{EndpointID: ep.ID, Rows: deliveryRows(page.Messages), Next: page.Next, Compact: true, Now: now}, nil
+}
+
+func deliveryRows(msgs []models.Message) []views.DeliveryRow {
+	rows := make([]views.DeliveryRow, len(msgs))
+	for i, m := range msgs {
+		rows[i] = views.DeliveryRow{
+			ID: m.ID, EventType: m.EventType, Test: m.Test, State: m.State,
+			Attempts: m.Attempts, MaxAttempts: m.MaxAttempts, LastStatus: m.LastStatus, LastError: m.LastErrorClass,
+			LastDuration: time.Duration(m.LastDurationMs) * time.Millisecond,
+			CreatedAt:    m.CreatedAt, NextAttemptAt: m.NextAttemptAt,
+		}
+	}
+	return rows
+}
+
+// datetimeLayouts are what a datetime-local input sends (with and without
+// seconds), and RFC 3339 for hand-made links.
+var datetimeLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339}
+
+func parseDatetime(s string) (time.Time, bool) {
+	for _, layout := range datetimeLayouts {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// parseDeliveryQuery reads the filters of the delivery log. A value that
+// makes no sense is dropped with a note saying so, rather than failing the
+// page: a shared link with a typo still shows something useful.
+func parseDeliveryQuery(v url.Values, now time.Time) (views.DeliveryQuery, models.DeliveryFilter, []string) {
+	var q views.DeliveryQuery
+	var f models.DeliveryFilter
+	var notes []string
+	ignore := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
+
+	if state := strings.TrimSpace(v.Get("state")); state != "" {
+		switch state {
+		case models.StatePending, models.StateRetrying, models.StateSucceeded, models.StateFailed:
+			q.State, f.State = state, state
+		default:
+			ignore("Ignored the state %q: choose pending, retrying, succeeded or failed.", clip(state))
+		}
+	}
+	if typ := strings.TrimSpace(v.Get("type")); typ != "" {
+		if _, ok := webhook.LookupEventType(typ); ok {
+			q.EventType, f.EventType = typ, typ
+		} else {
+			ignore("Ignored the event type %q: it is not one of the nine event types.", clip(typ))
+		}
+	}
+	if status := strings.TrimSpace(v.Get("status")); status != "" {
+		if isStatusClass(status) {
+			q.Status, f.StatusClass = status, status
+		} else {
+			ignore("Ignored the HTTP status %q: choose 2xx, 3xx, 4xx, 5xx or none.", clip(status))
+		}
+	}
+	if rng := strings.TrimSpace(v.Get("range")); rng != "" {
+		if r, ok := views.LookupTimeRange(rng); ok {
+			q.Range, f.Since = rng, now.Add(-r.Duration)
+		} else {
+			ignore("Ignored the time range %q: choose 1h, 24h, 7d or 30d.", clip(rng))
+		}
+	}
+	if since := strings.TrimSpace(v.Get("since")); since != "" {
+		if t, ok := parseDatetime(since); ok {
+			q.Since = since
+			// With a preset too, both apply: the later start wins.
+			if t.After(f.Since) {
+				f.Since = t
+			}
+		} else {
+			ignore("Ignored the start time %q: use a date and time like 2025-07-03T14:30 (UTC).", clip(since))
+		}
+	}
+	if until := strings.TrimSpace(v.Get("until")); until != "" {
+		t, ok := parseDatetime(until)
+		switch {
+		case !ok:
+			ignore("Ignored the end time %q: use a date and time like 2025-07-03T14:30 (UTC).", clip(until))
+		case !f.Since.IsZero() && !t.After(f.Since):
+			ignore("Ignored the end time %s: it is not after the start of the period.", clip(until))
+		default:
+			q.Until, f.Until = until, t
+		}
+	}
+	if search := strings.TrimSpace(v.Get("q")); search != "" {
+		if isID(search, "msg_") || isID(search, "evt_") {
+			q.Search, f.Search = search, search
+		} else {
+			ignore("Ignored the search %q: search by a message id (msg_…) or an event id (evt_…).", clip(search))
+		}
+	}
+	if before := strings.TrimSpace(v.Get("before")); before != "" {
+		if isID(before, "msg_") {
+			q.Before, f.Before = before, before
+		} else {
+			ignore("Ignored the page cursor %q; showing the newest deliveries.", clip(before))
+		}
+	}
+	return q, f, notes
+}
+
+func isStatusClass(s string) bool {
+	for _, c := range models.StatusClasses {
+		if s == c {
+			return true
+		}
+	}
+	return false
+}
+
+// isID reports whether s looks like an id made by models.NewID: the prefix,
+// then 26 lower-case Crockford base32 digits.
+func isID(s, prefix string) bool {
+	rest, ok := strings.CutPrefix(s, prefix)
+	if !ok || len(rest) != 26 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if !strings.ContainsRune("0123456789abcdefghjkmnpqrstvwxyz", rune(rest[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// clip shortens a value quoted back in a note.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return s
+}

@@ -1,16 +1,69 @@
 package handlers
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/views"
 )
 
+// healthWindows are the periods the endpoint page sums up.
+var healthWindows = []struct {
+	label  string
+	window time.Duration
+}{
+	{"Last 24 hours", 24 * time.Hour},
+	{"Last 7 days", 7 * 24 * time.Hour},
+}
+
+// chartHours is how many hours the attempts chart covers.
+const chartHours = 24
+
 // endpointExtra returns what the edit page shows below the form, inside
-// <section id="endpoint-deliveries">: the delivery log part of the app
-// ("Send test event", "Recent deliveries") replaces this body. nil shows
-// nothing.
+// <section id="endpoint-deliveries">: "Send test event", the endpoint's
+// health and its recent deliveries.
 func (s *Server) endpointExtra(c echo.Context, ep *models.Endpoint) templ.Component {
-	return nil
+	props, err := s.endpointDeliveries(c.Request().Context(), ep)
+	if err != nil {
+		// The page is rendered into a buffer, so failing the render turns
+		// into a clean 500 through s.render rather than half a page.
+		return templ.ComponentFunc(func(context.Context, io.Writer) error {
+			return fmt.Errorf("load delivery log of endpoint %d: %w", ep.ID, err)
+		})
+	}
+	csrf, _ := c.Get("csrf").(string)
+	props.CSRF = csrf
+	return views.EndpointDeliveries(props)
+}
+
+func (s *Server) endpointDeliveries(ctx context.Context, ep *models.Endpoint) (views.EndpointDeliveriesProps, error) {
+	now := time.Now().UTC()
+	props := views.EndpointDeliveriesProps{EndpointID: ep.ID, EventTypes: eventGroups()}
+	var err error
+	if props.Recent, err = s.recentDeliveries(ctx, ep, now); err != nil {
+		return props, err
+	}
+	for _, w := range healthWindows {
+		h, err := s.store.EndpointHealth(ctx, ep.ID, now, w.window)
+		if err != nil {
+			return props, err
+		}
+		props.Health = append(props.Health, views.HealthWindow{Label: w.label, Attempts: h.Attempts, Succeeded: h.Succeeded, P50: h.P50, P95: h.P95})
+	}
+	buckets, err := s.store.AttemptsPerHour(ctx, ep.ID, now, chartHours)
+	if err != nil {
+		return props, err
+	}
+	hours := make([]views.HourCount, len(buckets))
+	for i, b := range buckets {
+		hours[i] = views.HourCount{Hour: b.Hour, Succeeded: b.Succeeded, Failed: b.Failed}
+	}
+	props.Chart = views.NewAttemptsChart(hours)
+	return props, nil
 }

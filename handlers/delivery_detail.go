@@ -1,0 +1,200 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/views"
+	"github.com/loadhook/loadhook/webhook"
+)
+
+// showDelivery renders one message with its payload and every attempt.
+// htmx gets only the status part, which refreshes itself while the message
+// is in flight.
+func (s *Server) showDelivery(c echo.Context) error {
+	ctx := c.Request().Context()
+	user := currentUser(c)
+	d, err := s.store.DeliveryDetail(ctx, user.ID, c.Param("msgID"))
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return s.serverError(c, fmt.Errorf("load delivery %s: %w", c.Param("msgID"), err))
+	}
+	c.Response().Header().Add("Vary", "HX-Request")
+	page := s.page(c, "Delivery "+d.Message.ID, views.NavWebhook)
+	status := deliveryStatus(d, page.CSRF, time.Now().UTC())
+	if isHTMX(c) {
+		return s.render(c, http.StatusOK, views.DeliveryStatus(status))
+	}
+	props := views.DeliveryDetailProps{
+		Page: page, MessageID: d.Message.ID, EventID: d.Event.ID, EventType: d.Message.EventType, Test: d.Message.Test,
+		EndpointID: d.Message.EndpointID, CreatedAt: d.Message.CreatedAt,
+		Payload: prettyJSON(d.Event.Payload), RawPayload: string(d.Event.Payload), Status: status,
+	}
+	ep, err := s.store.Endpoint(ctx, user.ID, d.Message.EndpointID)
+	switch {
+	case err == nil:
+		props.EndpointURL = ep.URL
+	case !errors.Is(err, models.ErrNotFound):
+		return s.serverError(c, fmt.Errorf("load endpoint of delivery %s: %w", d.Message.ID, err))
+	}
+	return s.render(c, http.StatusOK, views.DeliveryDetailPage(props))
+}
+
+// redeliver makes one more attempt of a finished message.
+func (s *Server) redeliver(c echo.Context) error {
+	ctx := c.Request().Context()
+	user := currentUser(c)
+	// Ownership first: another user's message is a 404, and costs nothing
+	// from the rate limit.
+	msg, err := s.store.Message(ctx, user.ID, c.Param("msgID"))
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return s.serverError(c, fmt.Errorf("load message %s: %w", c.Param("msgID"), err))
+	}
+	if !s.resends.allow(fmt.Sprint(user.ID)) {
+		return errTooManyResends
+	}
+	err = s.hooks.Redeliver(ctx, user.ID, msg.ID)
+	switch {
+	case errors.Is(err, models.ErrNotRedeliverable):
+		s.flash(c, views.FlashInfo, "This message is still being delivered. Redeliver it once it has finished.")
+	case errors.Is(err, models.ErrNotFound):
+		return echo.ErrNotFound
+	case err != nil:
+		return s.serverError(c, fmt.Errorf("redeliver %s: %w", msg.ID, err))
+	default:
+		s.log.Info("redelivery queued", "user", user.ID, "message", msg.ID)
+		s.flash(c, views.FlashSuccess, fmt.Sprintf("Redelivery queued: attempt %d starts now, with the same webhook-id.", msg.Attempts+1))
+	}
+	return c.Redirect(http.StatusSeeOther, views.DeliveryPath(msg.ID, ""))
+}
+
+// errTooManyResends answers a user who redelivers faster than the limit.
+var errTooManyResends = echo.NewHTTPError(http.StatusTooManyRequests,
+	"Too many redeliveries: at most 10 a minute. Wait a minute, then try again.")
+
+func deliveryStatus(d *models.DeliveryDetail, csrf string, now time.Time) views.DeliveryStatusProps {
+	p := views.DeliveryStatusProps{
+		MessageID: d.Message.ID, CSRF: csrf, State: d.Message.State, Attempts: d.Message.Attempts,
+		MaxAttempts: d.Message.MaxAttempts, NextAttemptAt: d.Message.NextAttemptAt, Now: now,
+	}
+	for _, a := range d.Attempts {
+		p.AttemptList = append(p.AttemptList, attemptView(a))
+	}
+	return p
+}
+
+func attemptView(a models.Attempt) views.AttemptView {
+	return views.AttemptView{
+		Number: a.Number, StartedAt: a.StartedAt, URL: a.URL,
+		// Masked when recorded; masked again here so that a row written by
+		// an older version, or by hand, cannot show a credential.
+		RequestHeaders:  headerLines(a.RequestHeaders, true),
+		Status:          a.ResponseStatus,
+		StatusText:      http.StatusText(a.ResponseStatus),
+		ResponseHeaders: headerLines(a.ResponseHeaders, false),
+		Body:            strings.ToValidUTF8(string(a.ResponseBody), "\uFFFD"),
+		BodyBytes:       len(a.ResponseBody),
+		Truncated:       a.Truncated,
+		Duration:        millis(a.DurationMs), DNS: millis(a.DNSMs), Connect: millis(a.ConnectMs), TLS: millis(a.TLSMs), FirstByte: millis(a.FirstByteMs),
+		Success:     a.Success,
+		Explanation: explainAttempt(a),
+	}
+}
+
+func millis(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+
+// headerLines turns the JSON of an http.Header into sorted rows. A value
+// that cannot be read is shown as it is stored rather than hidden: it is
+// the evidence a user debugs with.
+func headerLines(raw string, mask bool) []views.HeaderLine {
+	if raw == "" {
+		return nil
+	}
+	var h map[string][]string
+	if err := json.Unmarshal([]byte(raw), &h); err != nil {
+		return []views.HeaderLine{{Name: "(unreadable)", Value: raw}}
+	}
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var out []views.HeaderLine
+	for _, name := range names {
+		for _, v := range h[name] {
+			if mask && webhook.IsSensitiveHeader(name) && !strings.Contains(v, "••••") {
+				v = webhook.MaskValue(v)
+			}
+			out = append(out, views.HeaderLine{Name: name, Value: v})
+		}
+	}
+	return out
+}
+
+// prettyJSON indents a payload for reading; anything that is not JSON is
+// shown as it is.
+func prettyJSON(b []byte) string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return string(b)
+	}
+	return buf.String()
+}
+
+// explainAttempt says in one line of plain words what an attempt got. The
+// engine already words most failures when it records them (ErrorDetail);
+// this fills in for rows without a detail and for the cases it leaves out.
+func explainAttempt(a models.Attempt) string {
+	status := fmt.Sprintf("%d %s", a.ResponseStatus, http.StatusText(a.ResponseStatus))
+	status = strings.TrimSpace(status)
+	switch {
+	case a.Success:
+		return "delivered: the receiver answered " + status
+	case a.ErrorClass == webhook.ClassHTTPStatus || (a.ErrorClass == "" && a.ResponseStatus > 0):
+		return "the receiver answered " + status
+	case a.ErrorClass == webhook.ClassRedirect:
+		if a.ErrorDetail != "" {
+			return a.ErrorDetail
+		}
+		return fmt.Sprintf("the receiver answered %d: redirects are not followed", a.ResponseStatus)
+	case a.ErrorClass == webhook.ClassTimeout && a.ResponseStatus > 0:
+		return fmt.Sprintf("the receiver answered %s but did not send the whole body within 10 s", status)
+	case a.ErrorDetail != "":
+		return a.ErrorDetail
+	}
+	switch a.ErrorClass {
+	case webhook.ClassTimeout:
+		return "no answer within 10 s"
+	case webhook.ClassBlocked:
+		return "blocked: the address is not allowed by this server's host policy"
+	case webhook.ClassDNS:
+		return "the host name could not be resolved"
+	case webhook.ClassRefused:
+		return "the connection was refused: nothing is listening on that port"
+	case webhook.ClassReset:
+		return "the receiver closed the connection before answering"
+	case webhook.ClassTLS:
+		return "the TLS handshake failed"
+	case webhook.ClassConnection:
+		return "the connection failed"
+	case webhook.ClassInvalid:
+		return "the request could not be built"
+	case "":
+		return "the attempt failed without an answer"
+	}
+	return "the attempt failed: " + a.ErrorClass
+}

@@ -1,0 +1,103 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/views"
+	"github.com/loadhook/loadhook/webhook"
+)
+
+// resendCap bounds one "Resend failed": enough for any real outage, small
+// enough that the request ends in seconds. Pressing again takes the next
+// ones, since those resent are no longer failed.
+const resendCap = 1000
+
+// sendTestEvent sends an event type's sample payload to one endpoint through
+// the real pipeline. htmx gets the refreshed list; a plain form post goes
+// back to the endpoint page with a flash.
+func (s *Server) sendTestEvent(c echo.Context) error {
+	ep, err := s.loadEndpoint(c)
+	if err != nil {
+		return err
+	}
+	typ := c.FormValue("event_type")
+	if _, ok := webhook.LookupEventType(typ); !ok {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose one of the nine event types.")
+	}
+	ctx := c.Request().Context()
+	msg, err := s.hooks.SendTest(ctx, ep.UserID, ep.ID, typ)
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return s.serverError(c, fmt.Errorf("send test %s to endpoint %d: %w", typ, ep.ID, err))
+	}
+	if isHTMX(c) {
+		list, err := s.recentDeliveries(ctx, ep, time.Now().UTC())
+		if err != nil {
+			return s.serverError(c, err)
+		}
+		return s.render(c, http.StatusOK, views.TestEventSent(views.TestEventSentProps{EventType: typ, MessageID: msg.ID, List: list}))
+	}
+	s.flash(c, views.FlashSuccess, fmt.Sprintf("Sent a %s test event as %s. Its delivery shows under Recent deliveries.", typ, msg.ID))
+	return c.Redirect(http.StatusSeeOther, views.EndpointPath(ep.ID, "")+"#recent-deliveries")
+}
+
+// resendFailed redelivers every failed message of an endpoint created in
+// the chosen period.
+func (s *Server) resendFailed(c echo.Context) error {
+	ep, err := s.loadEndpoint(c)
+	if err != nil {
+		return err
+	}
+	rng, ok := views.LookupTimeRange(c.FormValue("range"))
+	if !ok {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose a period: the last hour, 24 hours, 7 days or 30 days.")
+	}
+	if !s.resends.allow(fmt.Sprint(ep.UserID)) {
+		return errTooManyResends
+	}
+	ctx := c.Request().Context()
+	now := time.Now().UTC()
+	ids, err := s.store.FailedMessageIDs(ctx, ep.UserID, ep.ID, now.Add(-rng.Duration), now, resendCap)
+	if err != nil {
+		return s.serverError(c, err)
+	}
+	sent := 0
+	for _, id := range ids {
+		err := s.hooks.Redeliver(ctx, ep.UserID, id)
+		switch {
+		case errors.Is(err, models.ErrNotRedeliverable), errors.Is(err, models.ErrNotFound):
+			// Resent or deleted since the list was read: nothing to do.
+		case err != nil:
+			return s.serverError(c, fmt.Errorf("resend failed message %s: %w", id, err))
+		default:
+			sent++
+		}
+	}
+	period := strings.ToLower(rng.Label)
+	switch {
+	case sent == 0:
+		s.flash(c, views.FlashInfo, fmt.Sprintf("No failed deliveries in the %s: nothing to resend.", period))
+	case len(ids) == resendCap:
+		s.flash(c, views.FlashSuccess, fmt.Sprintf("Redelivering %s from the %s, the most at once; press again for the rest.", nounCount(sent, "failed message"), period))
+	default:
+		s.flash(c, views.FlashSuccess, fmt.Sprintf("Redelivering %s from the %s.", nounCount(sent, "failed message"), period))
+	}
+	s.log.Info("failed deliveries resent", "user", ep.UserID, "endpoint", ep.ID, "count", sent)
+	return c.Redirect(http.StatusSeeOther, views.EndpointPath(ep.ID, "")+"#recent-deliveries")
+}
+
+func nounCount(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
