@@ -48,4 +48,4 @@ assets:
 
 ## screenshots: regenerate docs/screenshot-*.png with the browser test
 screenshots:
-	LOADHOOK_SCREENSHOTS=1 $(GO) test -count=1 -run TestBrowserEndpointLifecycle ./handlers/
+	LOADHOOK_SCREENSHOTS=1 $(GO) test -count=1 -run 'TestBrowser(EndpointLifecycle|DeliveryScreenshots)$$' ./handlers/

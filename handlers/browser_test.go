@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -175,10 +174,6 @@ func TestBrowserEndpointLifecycle(t *testing.T) {
 		t.Errorf("revealed %q, want the endpoint's secret", secret)
 	}
 
-	if os.Getenv("LOADHOOK_SCREENSHOTS") != "" {
-		screenshot(t, ctx, base+endpointPath(id, ""), "screenshot-endpoint.png")
-	}
-
 	do(t, ctx, "edit the description",
 		chromedp.Clear(chromedp.ID("description")),
 		chromedp.SendKeys(chromedp.ID("description"), "Edited in the browser"),
@@ -231,15 +226,12 @@ func TestBrowserEndpointLifecycle(t *testing.T) {
 	}
 }
 
-// screenshot saves a full-page PNG of url into docs/.
+// screenshot saves a full-page PNG of url into docs/. The delivery log's
+// screenshots are made by TestBrowserDeliveryScreenshots.
 func screenshot(t *testing.T, ctx context.Context, url, name string) {
 	t.Helper()
 	do(t, ctx, "open "+url, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("footer")))
-	png := run(t, ctx, "screenshot", chromedp.FullScreenshot(100))
-	if err := os.WriteFile(filepath.Join("..", "docs", name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("wrote docs/%s", name)
+	capture(t, ctx, docsPath(name))
 }
 
 // decorateForScreenshot gives the list some history to show: deliveries to

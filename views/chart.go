@@ -58,13 +58,15 @@ type ChartLabel struct {
 }
 
 // Chart size in SVG user units; CSS scales it to the width of the card.
+// The margins leave room for the labels at the size a phone needs, where
+// the chart is drawn at about half scale and CSS doubles the font size.
 const (
 	chartWidth  = 720
-	chartHeight = 180
-	chartLeft   = 40
+	chartHeight = 194
+	chartLeft   = 48
 	chartRight  = 712
-	chartTop    = 10
-	chartBottom = 156
+	chartTop    = 14
+	chartBottom = 158
 )
 
 // NewAttemptsChart lays out hours (oldest first) as stacked bars.
