@@ -37,9 +37,13 @@ test: vet check-generate
 		$(GO) test -race -count=1 ./webhook/; \
 	fi
 
-## bench: run the benchmarks
+## bench: the Go micro-benchmarks, then the end-to-end load run against a
+## freshly built server process (cmd/loadbench, about 90 s); the report is
+## also written to bench-results/loadbench.md. BENCHMARKS.md reads the numbers.
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	$(GO) build -ldflags "$(LDFLAGS)" -o bench-results/loadhook .
+	$(GO) run ./cmd/loadbench -server bench-results/loadhook -out bench-results/loadbench.md
 
 ## assets: refresh static/vendor/ from the pinned npm packages
 assets:

@@ -38,9 +38,13 @@ func (s *Server) apiRoutes(e *echo.Echo) {
 // its messages are durably stored.
 func (s *Server) createEvent(c echo.Context) error {
 	token, err := s.bearerToken(c)
-	if err != nil {
+	if errors.Is(err, errBadToken) {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="loadhook"`)
 		return c.JSON(http.StatusUnauthorized, apiError{Error: err.Error()})
+	}
+	if err != nil {
+		s.log.Error("look up api token", "err", err)
+		return c.JSON(http.StatusInternalServerError, apiError{Error: "the token could not be checked; nothing was accepted, please retry"})
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxEventBody))
 	if err != nil {
@@ -72,9 +76,17 @@ func (s *Server) bearerToken(c echo.Context) (*models.APIToken, error) {
 		return nil, errBadToken
 	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(value)))
-	token, err := s.store.APITokenByHash(c.Request().Context(), hex.EncodeToString(sum[:]))
-	if err != nil {
+	hash := hex.EncodeToString(sum[:])
+	if token, ok := s.tokens.get(hash); ok {
+		return token, nil
+	}
+	token, err := s.store.APITokenByHash(c.Request().Context(), hash)
+	if errors.Is(err, models.ErrNotFound) {
 		return nil, errBadToken
 	}
+	if err != nil {
+		return nil, err
+	}
+	s.tokens.put(hash, token)
 	return token, nil
 }

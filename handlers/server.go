@@ -36,6 +36,7 @@ type Server struct {
 	cookies *sessions.CookieStore
 	logins  *attemptLimiter
 	resends *attemptLimiter
+	tokens  *tokenCache
 	log     *slog.Logger
 }
 
@@ -59,6 +60,7 @@ func New(cfg Config, store *models.Store, hooks *webhook.Service, log *slog.Logg
 		cookies: cookies,
 		logins:  newAttemptLimiter(5, time.Minute),
 		resends: newAttemptLimiter(10, time.Minute),
+		tokens:  newTokenCache(10 * time.Second),
 		log:     log,
 	}
 }

@@ -97,6 +97,8 @@ func (s *Server) revokeToken(c echo.Context) error {
 		}
 		return s.serverError(c, err)
 	}
+	s.tokens.forget(id) // a cached token must stop working now, not in 10 s
+
 	s.log.Info("api token revoked", "user", user.ID, "token", id)
 	s.flash(c, views.FlashSuccess, "Token revoked.")
 	return c.Redirect(http.StatusSeeOther, views.PathProfile+"#tokens")

@@ -104,3 +104,30 @@ func TestRevokeToken(t *testing.T) {
 	}
 	c.post(path, url.Values{"confirmed": {"yes"}}).wantStatus(http.StatusNotFound)
 }
+
+// A revoked token stops working for the event API at once, even though the
+// API caches tokens it has seen.
+func TestRevokedTokenIsRefusedAtOnce(t *testing.T) {
+	app := newTestApp(t)
+	c := app.signUp("ada@example.com")
+	value := c.post("/profile/tokens", url.Values{"name": {"ci"}}).wantStatus(http.StatusCreated).testid("new-token-value").Text()
+	send := func() int {
+		req, _ := http.NewRequest(http.MethodPost, app.srv.URL+"/api/v1/events",
+			strings.NewReader(`{"eventType":"PROJECT_CREATED","projectName":"P"}`))
+		req.Header.Set("Authorization", "Bearer "+value)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := send(); got != http.StatusAccepted {
+		t.Fatalf("before revoking: %d, want 202", got)
+	}
+	tokens, _ := app.store.APITokens(context.Background(), app.user("ada@example.com").ID)
+	c.post("/profile/tokens/"+itoa64(tokens[0].ID)+"/revoke", url.Values{"confirmed": {"yes"}}).wantRedirect("/profile#tokens")
+	if got := send(); got != http.StatusUnauthorized {
+		t.Fatalf("after revoking: %d, want 401", got)
+	}
+}

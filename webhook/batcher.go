@@ -1,6 +1,13 @@
 package webhook
 
-import "sync"
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// ErrStopped is returned for work handed in after the engine stopped.
+var ErrStopped = errors.New("the delivery engine is shutting down")
 
 // batcher is a group commit: callers hand in work and wait, and one
 // goroutine commits whatever has gathered in a single transaction. With
@@ -11,6 +18,10 @@ type batcher[T any] struct {
 	commit func([]T)
 	max    int
 	wg     sync.WaitGroup
+	// closing guards in: submit holds it for reading while sending, stop
+	// for writing while closing, so nothing is sent on a closed channel.
+	closing sync.RWMutex
+	closed  bool
 }
 
 func newBatcher[T any](max int, commit func([]T)) *batcher[T] {
@@ -41,9 +52,27 @@ func (b *batcher[T]) start() {
 	}()
 }
 
-// stop commits what was handed in and ends the goroutine; nothing may be
-// handed in afterwards.
+// submit hands in one item; the caller waits for its outcome by its own means.
+func (b *batcher[T]) submit(ctx context.Context, item T) error {
+	b.closing.RLock()
+	defer b.closing.RUnlock()
+	if b.closed {
+		return ErrStopped
+	}
+	select {
+	case b.in <- item:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// stop commits what was handed in and ends the goroutine; later submits get
+// ErrStopped.
 func (b *batcher[T]) stop() {
+	b.closing.Lock()
+	b.closed = true
 	close(b.in)
+	b.closing.Unlock()
 	b.wg.Wait()
 }

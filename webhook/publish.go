@@ -67,10 +67,8 @@ func (s *Service) publish(ctx context.Context, userID int64, in EventInput, test
 		targets: targets,
 		done:    make(chan error, 1),
 	}
-	select {
-	case s.publisher.in <- req:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := s.publisher.submit(ctx, req); err != nil {
+		return nil, err
 	}
 	// Once submitted, wait for the outcome even if ctx ends: the caller
 	// must learn whether the event was stored.
@@ -94,10 +92,11 @@ type publishRequest struct {
 // error fails the batch, and nothing of it is stored.
 func (s *Service) storeBatch(batch []*publishRequest) {
 	var committed []*publishRequest
+	var fresh []models.Delivery
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		committed = committed[:0]
+		committed, fresh = committed[:0], fresh[:0]
 		now := time.Now().UTC()
 		var events []models.Event
 		var msgs []models.Message
@@ -121,6 +120,7 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 					NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now,
 				}
 				msgs = append(msgs, msg)
+				fresh = append(fresh, models.Delivery{Message: msg, Payload: r.event.Payload})
 				jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{MessageID: msg.ID}})
 				r.published.Messages = append(r.published.Messages, PublishedMessage{ID: msg.ID, EndpointID: endpointID})
 			}
@@ -142,6 +142,9 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 	})
 	for _, r := range committed {
 		r.err = err
+	}
+	if err == nil {
+		s.handoff.put(fresh)
 	}
 	for _, r := range batch {
 		r.done <- r.err

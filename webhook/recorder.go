@@ -29,10 +29,8 @@ func (s *Service) storeRecords(batch []recordRequest) {
 // commit holding it is done, so nothing is acknowledged before it is durable.
 func (s *Service) record(ctx context.Context, rec models.AttemptRecord) error {
 	done := make(chan error, 1)
-	select {
-	case s.recorder.in <- recordRequest{record: rec, done: done}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := s.recorder.submit(ctx, recordRequest{record: rec, done: done}); err != nil {
+		return err
 	}
 	return <-done
 }

@@ -13,6 +13,7 @@ import (
 	"net/http/httptrace"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -133,18 +134,12 @@ func (s *Sender) Send(ctx context.Context, d Delivery) *Outcome {
 	req.Header.Set("webhook-signature", sig)
 	out.RequestHeaders = req.Header.Clone()
 
-	var dnsStart, connStart, tlsStart time.Time
 	begin := time.Now()
-	trace := &httptrace.ClientTrace{
-		DNSStart:             func(httptrace.DNSStartInfo) { dnsStart = time.Now() },
-		DNSDone:              func(httptrace.DNSDoneInfo) { out.DNS = since(dnsStart) },
-		ConnectStart:         func(string, string) { connStart = time.Now() },
-		ConnectDone:          func(string, string, error) { out.Connect = since(connStart) },
-		TLSHandshakeStart:    func() { tlsStart = time.Now() },
-		TLSHandshakeDone:     func(tls.ConnectionState, error) { out.TLS = since(tlsStart) },
-		GotFirstResponseByte: func() { out.FirstByte = time.Since(begin) },
-	}
-	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+	phases := &phaseTimer{begin: begin}
+	req = req.WithContext(httptrace.WithClientTrace(ctx, phases.trace()))
+	// The transport may finish dialing in the background after giving up on
+	// this request, so the phases are copied out under the timer's lock.
+	defer phases.copyTo(out)
 
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -181,11 +176,44 @@ func (s *Sender) Send(ctx context.Context, d Delivery) *Outcome {
 	return out
 }
 
-func since(t time.Time) time.Duration {
-	if t.IsZero() {
-		return 0
+// phaseTimer records the DNS, connect, TLS and first-byte times of one
+// attempt from httptrace callbacks, which may run on the transport's own
+// goroutines.
+type phaseTimer struct {
+	mu                            sync.Mutex
+	begin                         time.Time
+	dnsStart, connStart, tlsStart time.Time
+	dns, connect, tls, firstByte  time.Duration
+}
+
+func (p *phaseTimer) trace() *httptrace.ClientTrace {
+	mark := func(at *time.Time) {
+		p.mu.Lock()
+		*at = time.Now()
+		p.mu.Unlock()
 	}
-	return time.Since(t)
+	done := func(start *time.Time, d *time.Duration) {
+		p.mu.Lock()
+		if !start.IsZero() {
+			*d = time.Since(*start)
+		}
+		p.mu.Unlock()
+	}
+	return &httptrace.ClientTrace{
+		DNSStart:             func(httptrace.DNSStartInfo) { mark(&p.dnsStart) },
+		DNSDone:              func(httptrace.DNSDoneInfo) { done(&p.dnsStart, &p.dns) },
+		ConnectStart:         func(string, string) { mark(&p.connStart) },
+		ConnectDone:          func(string, string, error) { done(&p.connStart, &p.connect) },
+		TLSHandshakeStart:    func() { mark(&p.tlsStart) },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { done(&p.tlsStart, &p.tls) },
+		GotFirstResponseByte: func() { done(&p.begin, &p.firstByte) },
+	}
+}
+
+func (p *phaseTimer) copyTo(out *Outcome) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out.DNS, out.Connect, out.TLS, out.FirstByte = p.dns, p.connect, p.tls, p.firstByte
 }
 
 func truncate(s string, n int) string {

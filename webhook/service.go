@@ -73,6 +73,7 @@ type Service struct {
 	policy    *HostPolicy
 	limiter   *endpointLimiter
 	endpoints *endpointCache
+	handoff   *handoff
 	recorder  *batcher[recordRequest]
 	publisher *batcher[*publishRequest]
 	river     *river.Client[*sql.Tx]
@@ -98,6 +99,7 @@ func NewService(ctx context.Context, store *models.Store, policy *HostPolicy, re
 		log:     cfg.Logger,
 	}
 	s.endpoints = newEndpointCache(time.Second, store.EndpointByID)
+	s.handoff = newHandoff(20000)
 	s.recorder = newBatcher(256, s.storeRecords)
 	s.publisher = newBatcher(128, s.storeBatch)
 	// Both run from construction, so events can be published before (or
@@ -156,6 +158,19 @@ func migrateQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx]) error
 // Start begins working the queue, including messages left unfinished by a
 // previous process.
 func (s *Service) Start(ctx context.Context) error {
+	if models.IsSQLite(s.db) {
+		// A SQLite file belongs to one process, so a job still "running"
+		// was cut off when the previous process died. Make it available
+		// now rather than after River's stuck-job rescue (about a minute).
+		// Its scheduled_at is already past: it was due when it was fetched.
+		res := s.db.WithContext(ctx).Exec("UPDATE river_job SET state = 'available' WHERE state = 'running'")
+		if res.Error != nil {
+			return fmt.Errorf("requeue interrupted deliveries: %w", res.Error)
+		}
+		if res.RowsAffected > 0 {
+			s.log.Info("requeued deliveries interrupted by the last shutdown", "jobs", res.RowsAffected)
+		}
+	}
 	if err := s.river.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}

@@ -39,12 +39,16 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 // attempt makes the next attempt of a message if one is due, records it, and
 // returns a snooze until the following attempt when one remains.
 func (s *Service) attempt(ctx context.Context, messageID string) error {
-	d, err := s.store.LoadDelivery(ctx, messageID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil // the message was deleted with its endpoint
-	}
-	if err != nil {
-		return err
+	d := s.handoff.take(messageID)
+	if d == nil {
+		var err error
+		d, err = s.store.LoadDelivery(ctx, messageID)
+		if errors.Is(err, models.ErrNotFound) {
+			return nil // the message was deleted with its endpoint
+		}
+		if err != nil {
+			return err
+		}
 	}
 	msg := &d.Message
 	endpoint, err := s.endpoints.get(ctx, msg.EndpointID)
@@ -65,7 +69,7 @@ func (s *Service) attempt(ctx context.Context, messageID string) error {
 		msg.State, msg.LastErrorClass, msg.NextAttemptAt = models.StateFailed, "disabled", nil
 		return s.store.SaveMessageState(ctx, msg)
 	}
-	if !s.limiter.tryAcquire(msg.EndpointID) {
+	if !s.limiter.acquire(ctx, msg.EndpointID, 200*time.Millisecond) {
 		// The endpoint has its share of attempts in flight; come back soon,
 		// with jitter so waiting messages do not wake in lockstep.
 		return river.JobSnooze(200*time.Millisecond + rand.N(300*time.Millisecond))

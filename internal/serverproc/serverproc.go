@@ -205,6 +205,37 @@ func ReadRSS(pid int) (int64, error) {
 	return 0, fmt.Errorf("no VmRSS for pid %d (exited?)", pid)
 }
 
+// CPU returns the user+system CPU time the process has used so far.
+func (p *Process) CPU() (time.Duration, error) { return ReadCPU(p.Pid()) }
+
+// ReadCPU reads utime+stime of pid from /proc/<pid>/stat. Linux reports them
+// in clock ticks of 1/100 s on every common architecture (USER_HZ).
+func ReadCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, fmt.Errorf("read cpu time of pid %d: %w", pid, err)
+	}
+	// The command name (field 2) may contain spaces; fields after it are
+	// counted from the closing parenthesis. utime and stime are fields 14, 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("parse /proc/%d/stat: no command name", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("parse /proc/%d/stat: %d fields", pid, len(f))
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse /proc/%d/stat: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}
+
 // IsKilled reports whether err from Wait means death by SIGKILL.
 func IsKilled(err error) bool {
 	var exitErr *exec.ExitError
