@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -17,6 +18,8 @@ type endpointLimiter struct {
 type endpointSlots struct {
 	held    chan struct{}
 	waiting int
+	// typical is a moving average of the endpoint's attempt durations.
+	typical time.Duration
 }
 
 func newEndpointLimiter(limit int) *endpointLimiter {
@@ -36,9 +39,9 @@ func (l *endpointLimiter) get(endpointID int64) *endpointSlots {
 
 // acquire takes a slot for the endpoint, waiting up to wait for one to free
 // up, so retries that fall due together go out on time instead of being
-// snoozed. Only as many workers as the limit may wait per endpoint; the rest
-// get false at once and must come back later, so a hanging endpoint holds at
-// most twice its limit in workers.
+// snoozed. Only a few workers may wait per endpoint (see maxWaiting); the
+// rest get false at once and must come back later, so a hanging endpoint
+// holds at most twice its limit in workers.
 func (l *endpointLimiter) acquire(ctx context.Context, endpointID int64, wait time.Duration) bool {
 	s := l.get(endpointID)
 	select {
@@ -47,7 +50,7 @@ func (l *endpointLimiter) acquire(ctx context.Context, endpointID int64, wait ti
 	default:
 	}
 	l.mu.Lock()
-	if s.waiting >= l.limit {
+	if s.waiting >= l.maxWaiting(s, wait) {
 		l.mu.Unlock()
 		return false
 	}
@@ -70,7 +73,39 @@ func (l *endpointLimiter) acquire(ctx context.Context, endpointID int64, wait ti
 	}
 }
 
-// release frees a slot taken by acquire.
-func (l *endpointLimiter) release(endpointID int64) {
-	<-l.get(endpointID).held
+// maxWaiting is how many workers may wait for the endpoint's slots: as many
+// as can expect a slot within the wait, judging by the endpoint's typical
+// attempt, but at least the limit and at most 8 times it. Requires l.mu.
+func (l *endpointLimiter) maxWaiting(s *endpointSlots, wait time.Duration) int {
+	rounds := 1
+	if s.typical > 0 {
+		rounds = min(max(int(wait/s.typical), 1), 8)
+	}
+	return l.limit * rounds
+}
+
+// release frees a slot taken by acquire and notes how long the attempt took.
+func (l *endpointLimiter) release(endpointID int64, took time.Duration) {
+	s := l.get(endpointID)
+	l.mu.Lock()
+	if s.typical == 0 {
+		s.typical = took
+	} else {
+		s.typical = (s.typical*7 + took) / 8
+	}
+	l.mu.Unlock()
+	<-s.held
+}
+
+// retryAfter is how long a message turned away by acquire should wait: about
+// one typical attempt of the endpoint, so messages for a fast endpoint come
+// back within tens of milliseconds and those for a hanging one do not spin.
+// Jitter keeps waiting messages from waking in lockstep.
+func (l *endpointLimiter) retryAfter(endpointID int64) time.Duration {
+	s := l.get(endpointID)
+	l.mu.Lock()
+	typical := s.typical
+	l.mu.Unlock()
+	base := min(max(typical, 20*time.Millisecond), 500*time.Millisecond)
+	return base + rand.N(base)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -70,15 +69,14 @@ func (s *Service) attempt(ctx context.Context, messageID string) error {
 		return s.store.SaveMessageState(ctx, msg)
 	}
 	if !s.limiter.acquire(ctx, msg.EndpointID, 200*time.Millisecond) {
-		// The endpoint has its share of attempts in flight; come back soon,
-		// with jitter so waiting messages do not wake in lockstep.
-		return river.JobSnooze(200*time.Millisecond + rand.N(300*time.Millisecond))
+		// The endpoint has its share of attempts in flight: come back later.
+		return river.JobSnooze(s.limiter.retryAfter(msg.EndpointID))
 	}
 	out := s.sender.Send(ctx, Delivery{
 		URL: endpoint.URL, MessageID: msg.ID, Body: d.Payload,
 		Headers: endpoint.Headers, Secrets: secrets(endpoint),
 	})
-	s.limiter.release(msg.EndpointID)
+	s.limiter.release(msg.EndpointID, out.Duration)
 	if ctx.Err() != nil && !out.Success() {
 		// Shutting down mid-attempt: this attempt does not count; the job
 		// runs again when a process starts.

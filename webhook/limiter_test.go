@@ -1,0 +1,80 @@
+package webhook
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestEndpointLimiterCapsInFlight(t *testing.T) {
+	l := newEndpointLimiter(2)
+	ctx := context.Background()
+	if !l.acquire(ctx, 1, 0) || !l.acquire(ctx, 1, 0) {
+		t.Fatal("the first two attempts must get a slot")
+	}
+	if l.acquire(ctx, 1, time.Millisecond) {
+		t.Fatal("a third attempt got a slot while two are in flight")
+	}
+	if !l.acquire(ctx, 2, 0) {
+		t.Fatal("another endpoint must not share the first one's slots")
+	}
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		l.release(1, 5*time.Millisecond)
+	}()
+	if !l.acquire(ctx, 1, time.Hour) {
+		t.Fatal("a waiting attempt did not get the slot that was released")
+	}
+}
+
+func TestEndpointLimiterBoundsWaiters(t *testing.T) {
+	l := newEndpointLimiter(1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l.acquire(ctx, 1, 0)
+	waiting := make(chan bool)
+	go func() { waiting <- l.acquire(ctx, 1, time.Hour) }()
+	for {
+		l.mu.Lock()
+		n := l.slots[1].waiting
+		l.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// With no attempt measured yet, one waiter per slot: the next is turned
+	// away at once instead of tying up a worker (a wait of an hour would
+	// otherwise hang the test).
+	if l.acquire(ctx, 1, time.Hour) {
+		t.Fatal("a second waiter got a slot")
+	}
+	cancel()
+	if <-waiting {
+		t.Fatal("a cancelled waiter reported a slot")
+	}
+}
+
+func TestEndpointLimiterRetryAfter(t *testing.T) {
+	tests := []struct {
+		name     string
+		typical  time.Duration
+		min, max time.Duration
+	}{
+		{"unknown endpoint", 0, 20 * time.Millisecond, 40 * time.Millisecond},
+		{"fast endpoint", 2 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond},
+		{"slow endpoint", 300 * time.Millisecond, 300 * time.Millisecond, 600 * time.Millisecond},
+		{"hanging endpoint", 10 * time.Second, 500 * time.Millisecond, time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newEndpointLimiter(4)
+			l.get(7).typical = tt.typical
+			for range 50 {
+				if d := l.retryAfter(7); d < tt.min || d >= tt.max {
+					t.Fatalf("retryAfter = %v, want in [%v, %v)", d, tt.min, tt.max)
+				}
+			}
+		})
+	}
+}
