@@ -1,0 +1,83 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(*Config) bool
+		wantErr string
+	}{
+		{"defaults", nil, nil, func(c *Config) bool {
+			return c.Addr == "127.0.0.1:8080" && c.DB == "loadhook.db" && c.AllowedHosts == "external" &&
+				c.BaseURL == "http://127.0.0.1:8080" && c.Retention == 720*time.Hour && c.PerEndpoint == 4 &&
+				c.PollInterval == 20*time.Millisecond && c.Source == "Loadmance"
+		}, ""},
+		{"environment", nil, map[string]string{"LOADHOOK_ADDR": "127.0.0.1:9000", "LOADHOOK_ALLOWED_HOSTS": "loopback", "LOADHOOK_RETENTION": "48h"},
+			func(c *Config) bool {
+				return c.Addr == "127.0.0.1:9000" && c.AllowedHosts == "loopback" && c.Retention == 48*time.Hour && c.BaseURL == "http://127.0.0.1:9000"
+			}, ""},
+		{"flag beats environment", []string{"-addr", "127.0.0.1:7000"}, map[string]string{"LOADHOOK_ADDR": "127.0.0.1:9000"},
+			func(c *Config) bool { return c.Addr == "127.0.0.1:7000" }, ""},
+		{"base url trailing slash", []string{"-base-url", "https://hooks.example.com/"}, nil,
+			func(c *Config) bool { return c.BaseURL == "https://hooks.example.com" }, ""},
+		{"bad retention", nil, map[string]string{"LOADHOOK_RETENTION": "a month"}, nil, "retention"},
+		{"bad workers", []string{"-workers", "0"}, nil, nil, "workers"},
+		{"bad per-endpoint", []string{"-per-endpoint", "many"}, nil, nil, "per-endpoint"},
+		{"unknown flag", []string{"-colour", "blue"}, nil, nil, "colour"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := parseConfig(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one naming %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(cfg) {
+				t.Fatalf("config %+v", cfg)
+			}
+		})
+	}
+}
+
+func TestLoadSecretIsGeneratedOnceAndKept(t *testing.T) {
+	cfg := &Config{DB: filepath.Join(t.TempDir(), "loadhook.db")}
+	first, err := loadSecret(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := loadSecret(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) < 32 || string(first) != string(second) {
+		t.Fatalf("secrets %q and %q: want one generated secret, kept across starts", first, second)
+	}
+	info, err := os.Stat(cfg.DB + ".secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file mode %v, want 0600", info.Mode().Perm())
+	}
+	if _, err := loadSecret(&Config{DB: "postgres://db/loadhook"}); err == nil {
+		t.Fatal("a generated secret with Postgres would differ per instance; want an error")
+	}
+	if _, err := loadSecret(&Config{Secret: "short"}); err == nil {
+		t.Fatal("want an error for a short LOADHOOK_SECRET")
+	}
+}
