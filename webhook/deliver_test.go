@@ -229,6 +229,14 @@ func TestBlockedAddressIsRecordedAndNotRetried(t *testing.T) {
 	if !strings.Contains(attempts[0].ErrorDetail, "127.0.0.1 is a loopback address") || hits.Load() != 0 {
 		t.Fatalf("detail %q, %d hits", attempts[0].ErrorDetail, hits.Load())
 	}
+	// A duplicate job for the finished message (as after a crash) makes no
+	// further attempt.
+	if err := e.svc.attempt(t.Context(), msg.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.attempts(t, msg.ID)); n != 1 {
+		t.Fatalf("%d attempts after a duplicate job, want 1", n)
+	}
 }
 
 func TestGoneDisablesEndpoint(t *testing.T) {

@@ -57,8 +57,8 @@ func (s *Service) attempt(ctx context.Context, messageID string) error {
 	if err != nil {
 		return err
 	}
-	if msg.State == models.StateSucceeded || msg.Attempts >= msg.MaxAttempts {
-		return nil // a duplicate job after a crash, or already finished
+	if msg.State == models.StateSucceeded || msg.State == models.StateFailed || msg.Attempts >= msg.MaxAttempts {
+		return nil // already finished: a duplicate job after a crash
 	}
 	now := time.Now()
 	if msg.NextAttemptAt != nil && msg.NextAttemptAt.After(now.Add(5*time.Millisecond)) {
@@ -104,7 +104,7 @@ func (s *Service) attempt(ctx context.Context, messageID string) error {
 		return err
 	}
 	if out.Status == http.StatusGone {
-		reason := fmt.Sprintf("Disabled on %s: the receiver answered 410 Gone to message %s.", out.StartedAt.Format(time.RFC1123), msg.ID)
+		reason := fmt.Sprintf("the receiver answered 410 Gone on %s UTC (message %s)", out.StartedAt.Format("2 Jan 2006 15:04"), msg.ID)
 		if err := s.store.DisableEndpoint(ctx, msg.EndpointID, reason); err != nil {
 			return err
 		}
