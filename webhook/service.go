@@ -42,7 +42,7 @@ type Config struct {
 
 func (c *Config) defaults() {
 	if c.Source == "" {
-		c.Source = "Loadmance"
+		c.Source = DefaultSource
 	}
 	if c.Workers <= 0 {
 		c.Workers = 100
