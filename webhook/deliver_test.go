@@ -230,8 +230,12 @@ func TestBlockedAddressIsRecordedAndNotRetried(t *testing.T) {
 		t.Fatalf("detail %q, %d hits", attempts[0].ErrorDetail, hits.Load())
 	}
 	// A duplicate job for the finished message (as after a crash) makes no
-	// further attempt.
-	if err := e.svc.attempt(t.Context(), msg.ID); err != nil {
+	// further attempt, even with a stale publish-time copy of the message
+	// left in the handoff (its first run loaded it from the database).
+	stale := *final
+	stale.State, stale.Attempts, stale.FirstAttemptAt = models.StatePending, 0, nil
+	e.svc.handoff.put([]models.Delivery{{Message: stale}})
+	if err := e.svc.attempt(t.Context(), msg.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(e.attempts(t, msg.ID)); n != 1 {

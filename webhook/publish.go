@@ -138,14 +138,16 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 		if err := tx.CreateInBatches(msgs, 100).Error; err != nil {
 			return fmt.Errorf("store %d messages: %w", len(msgs), err)
 		}
+		// Offered before the commit, so a worker that fetches a job the
+		// moment it is committed finds its copy; should the commit fail, the
+		// copies are never asked for.
+		s.handoff.put(fresh)
 		return s.enqueue(ctx, tx, jobs)
 	})
 	for _, r := range committed {
 		r.err = err
 	}
-	if err == nil {
-		s.handoff.put(fresh)
-	}
+
 	for _, r := range batch {
 		r.done <- r.err
 	}

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,13 +33,22 @@ type deliverWorker struct {
 }
 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
-	return w.s.attempt(ctx, job.Args.MessageID)
+	// River counts a fetch as an attempt and takes it back on a snooze, and
+	// notes each snooze in the metadata: attempt 1 with no snooze is the
+	// job's first run ever.
+	firstRun := job.Attempt == 1 && !bytes.Contains(job.Metadata, []byte(`"snoozes"`))
+	return w.s.attempt(ctx, job.Args.MessageID, firstRun)
 }
 
 // attempt makes the next attempt of a message if one is due, records it, and
 // returns a snooze until the following attempt when one remains.
-func (s *Service) attempt(ctx context.Context, messageID string) error {
+func (s *Service) attempt(ctx context.Context, messageID string, firstRun bool) error {
+	// Only a job's first run may use the copy handed over at publish time:
+	// any later run must see the state earlier runs recorded.
 	d := s.handoff.take(messageID)
+	if !firstRun {
+		d = nil
+	}
 	if d == nil {
 		var err error
 		d, err = s.store.LoadDelivery(ctx, messageID)
