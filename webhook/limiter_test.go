@@ -9,8 +9,10 @@ import (
 func TestEndpointLimiterCapsInFlight(t *testing.T) {
 	l := newEndpointLimiter(2)
 	ctx := context.Background()
-	if !l.acquire(ctx, 1, 0) || !l.acquire(ctx, 1, 0) {
-		t.Fatal("the first two attempts must get a slot")
+	for i := range 2 {
+		if !l.acquire(ctx, 1, 0) {
+			t.Fatalf("attempt %d of 2 got no slot", i+1)
+		}
 	}
 	if l.acquire(ctx, 1, time.Millisecond) {
 		t.Fatal("a third attempt got a slot while two are in flight")
