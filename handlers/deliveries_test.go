@@ -984,3 +984,19 @@ func TestParseDeliveryQuery(t *testing.T) {
 		}
 	}
 }
+
+func TestSendTestEventRateLimit(t *testing.T) {
+	app := newTestApp(t) // engine stopped: the test messages stay queued
+	c := app.signUp("ada@example.com")
+	ep := app.seedEndpoint(app.user("ada@example.com").ID, "https://93.184.215.14/a")
+	for range 30 {
+		c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}}).wantRedirect(endpointPath(ep, "") + "#recent-deliveries")
+	}
+	res := c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}}).wantStatus(http.StatusTooManyRequests)
+	if !strings.Contains(res.testid("error-message").Text(), "Too many test events") {
+		t.Errorf("429 says %q", res.testid("error-message").Text())
+	}
+	if n := app.count("messages"); n != 30 {
+		t.Fatalf("%d messages, want 30: the refused test must store nothing", n)
+	}
+}

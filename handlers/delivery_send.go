@@ -31,6 +31,9 @@ func (s *Server) sendTestEvent(c echo.Context) error {
 	if _, ok := webhook.LookupEventType(typ); !ok {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose one of the nine event types.")
 	}
+	if !s.tests.allow(fmt.Sprint(ep.UserID)) {
+		return errTooManyTests
+	}
 	ctx := c.Request().Context()
 	msg, err := s.hooks.SendTest(ctx, ep.UserID, ep.ID, typ)
 	if errors.Is(err, models.ErrNotFound) {
@@ -94,6 +97,10 @@ func (s *Server) resendFailed(c echo.Context) error {
 	s.log.Info("failed deliveries resent", "user", ep.UserID, "endpoint", ep.ID, "count", sent)
 	return c.Redirect(http.StatusSeeOther, views.EndpointPath(ep.ID, "")+"#recent-deliveries")
 }
+
+// errTooManyTests answers a user who sends test events faster than the limit.
+var errTooManyTests = echo.NewHTTPError(http.StatusTooManyRequests,
+	"Too many test events: at most 30 a minute. Wait a minute, then try again.")
 
 func nounCount(n int, unit string) string {
 	if n == 1 {

@@ -36,6 +36,7 @@ type Server struct {
 	cookies *sessions.CookieStore
 	logins  *attemptLimiter
 	resends *attemptLimiter
+	tests   *attemptLimiter
 	tokens  *tokenCache
 	log     *slog.Logger
 }
@@ -60,6 +61,7 @@ func New(cfg Config, store *models.Store, hooks *webhook.Service, log *slog.Logg
 		cookies: cookies,
 		logins:  newAttemptLimiter(5, time.Minute),
 		resends: newAttemptLimiter(10, time.Minute),
+		tests:   newAttemptLimiter(30, time.Minute),
 		tokens:  newTokenCache(10 * time.Second),
 		log:     log,
 	}
