@@ -28,13 +28,13 @@ vet:
 	$(GO) vet ./...
 
 ## test: vet, check generated code, then every test with the race detector;
-## with LOADHOOK_TEST_POSTGRES set (.ci/run sets it), the engine's tests run
-## once more on Postgres
+## with LOADHOOK_TEST_POSTGRES set (.ci/run sets it), the engine's and the web
+## app's tests run once more on Postgres
 test: vet check-generate
 	env -u LOADHOOK_TEST_POSTGRES $(GO) test -race -count=1 ./...
 	@if [ -n "$$LOADHOOK_TEST_POSTGRES" ]; then \
-		echo "engine tests on Postgres ($$LOADHOOK_TEST_POSTGRES)"; \
-		$(GO) test -race -count=1 ./webhook/; \
+		echo "engine and web app tests on Postgres ($$LOADHOOK_TEST_POSTGRES)"; \
+		$(GO) test -race -count=1 ./webhook/ ./handlers/; \
 	fi
 
 ## bench: the Go micro-benchmarks, then the end-to-end load run against a

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadhook/loadhook/internal/testdb"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
 )
@@ -28,7 +29,7 @@ type apiFixture struct {
 
 func newAPIFixture(t *testing.T) *apiFixture {
 	t.Helper()
-	db, err := models.Open(filepath.Join(t.TempDir(), "api.db"))
+	db, err := models.Open(testdb.DSN(t, os.Getenv))
 	if err != nil {
 		t.Fatal(err)
 	}

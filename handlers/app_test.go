@@ -9,7 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/loadhook/loadhook/internal/testdb"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
 )
@@ -43,7 +44,7 @@ func newTestApp(t *testing.T) *testApp {
 
 func newTestAppWith(t *testing.T, opts appOptions) *testApp {
 	t.Helper()
-	db, err := models.Open(filepath.Join(t.TempDir(), "loadhook.db"))
+	db, err := models.Open(testdb.DSN(t, os.Getenv))
 	if err != nil {
 		t.Fatal(err)
 	}

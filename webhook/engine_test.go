@@ -2,20 +2,16 @@ package webhook
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"log/slog"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
+	"github.com/loadhook/loadhook/internal/testdb"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -28,7 +24,7 @@ type testEngine struct {
 
 func newTestEngine(t testing.TB, allowed string, cfg Config) *testEngine {
 	t.Helper()
-	db, err := models.Open(testDSN(t))
+	db, err := models.Open(testdb.DSN(t, os.Getenv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,35 +64,6 @@ func newTestEngine(t testing.TB, allowed string, cfg Config) *testEngine {
 		t.Fatal(err)
 	}
 	return &testEngine{svc: svc, store: store, userID: u.ID}
-}
-
-// testDSN is a fresh SQLite file, or a fresh Postgres database when
-// LOADHOOK_TEST_POSTGRES names a server (postgres://user@host:port), so the
-// engine's tests also prove its SQL portable.
-func testDSN(t testing.TB) string {
-	t.Helper()
-	server := os.Getenv("LOADHOOK_TEST_POSTGRES")
-	if server == "" {
-		return filepath.Join(t.TempDir(), "test.db")
-	}
-	name := "lh_" + strings.ToLower(models.NewID("")[10:])
-	admin, err := sql.Open("pgx", server+"/postgres")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", server+"/postgres")
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
-	})
-	return server + "/" + name
 }
 
 // addEndpoint creates an enabled endpoint subscribed to every event type.
