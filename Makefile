@@ -34,7 +34,7 @@ test: vet check-generate
 	env -u LOADHOOK_TEST_POSTGRES $(GO) test -race -count=1 ./...
 	@if [ -n "$$LOADHOOK_TEST_POSTGRES" ]; then \
 		echo "engine and web app tests on Postgres ($$LOADHOOK_TEST_POSTGRES)"; \
-		$(GO) test -race -count=1 ./webhook/ ./handlers/; \
+		$(GO) test -race -count=1 ./models/ ./webhook/ ./handlers/; \
 	fi
 
 ## bench: the Go micro-benchmarks, then the end-to-end load run against a

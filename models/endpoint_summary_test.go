@@ -2,14 +2,18 @@ package models
 
 import (
 	"context"
-	"path/filepath"
+	"os"
 	"testing"
 	"time"
+
+	"github.com/loadhook/loadhook/internal/testdb"
 )
 
-func openSummaryStore(t *testing.T) *Store {
+// openTestStore opens a fresh store: SQLite, or Postgres when
+// LOADHOOK_TEST_POSTGRES is set.
+func openTestStore(t *testing.T) *Store {
 	t.Helper()
-	db, err := Open(filepath.Join(t.TempDir(), "test.db"))
+	db, err := Open(testdb.DSN(t, os.Getenv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +31,7 @@ func openSummaryStore(t *testing.T) *Store {
 
 func TestEndpointSummaries(t *testing.T) {
 	ctx := context.Background()
-	s := openSummaryStore(t)
+	s := openTestStore(t)
 	mine := &Endpoint{UserID: 1, URL: "https://a.example", Events: "TEST_STARTED", Enabled: true, Secret: "whsec_a"}
 	quiet := &Endpoint{UserID: 1, URL: "https://b.example", Events: "TEST_STARTED", Enabled: true, Secret: "whsec_b"}
 	theirs := &Endpoint{UserID: 2, URL: "https://c.example", Events: "TEST_STARTED", Enabled: true, Secret: "whsec_c"}

@@ -16,7 +16,7 @@ import (
 // more; and that it does so in batches of the given size.
 func TestPruneDeliveries(t *testing.T) {
 	ctx := context.Background()
-	s := openSummaryStore(t)
+	s := openTestStore(t)
 	now := time.Now().UTC()
 	cutoff := now.Add(-30 * 24 * time.Hour)
 	old, recent := now.Add(-40*24*time.Hour), now.Add(-time.Hour)

@@ -4,13 +4,12 @@
 package testdb
 
 import (
+	"crypto/rand"
 	"database/sql"
 	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
-
-	"github.com/loadhook/loadhook/models"
 )
 
 // EnvPostgres names the Postgres server tests use when it is set.
@@ -23,7 +22,7 @@ func DSN(t testing.TB, getenv func(string) string) string {
 	if server == "" {
 		return t.TempDir() + "/test.db"
 	}
-	name := "lh_" + strings.ToLower(models.NewID("")[10:])
+	name := "lh_test_" + strings.ToLower(rand.Text()[:16])
 	admin := func() *sql.DB {
 		db, err := sql.Open("pgx", server+"/postgres")
 		if err != nil {
