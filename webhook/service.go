@@ -126,7 +126,9 @@ func NewService(ctx context.Context, store *models.Store, policy *HostPolicy, re
 		MaxAttempts:                 25,
 		CompletedJobRetentionPeriod: time.Hour,
 		PeriodicJobs:                []*river.PeriodicJob{pruneJob()},
-		Logger:                      cfg.Logger,
+		// River reports job counts every few seconds at info level; only its
+		// warnings and errors belong in the server's log.
+		Logger: slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn}),
 	}
 	// Both drivers work on database/sql transactions, so GORM's transaction
 	// can carry the job inserts on SQLite and Postgres alike.
@@ -142,6 +144,24 @@ func NewService(ctx context.Context, store *models.Store, policy *HostPolicy, re
 		return nil, fmt.Errorf("create queue client: %w", err)
 	}
 	return s, nil
+}
+
+// minLevel drops records below a level from a handler.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= h.min && h.Handler.Enabled(ctx, level)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(attrs), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
 }
 
 func migrateQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx]) error {
