@@ -31,7 +31,7 @@ func (s *Server) sendTestEvent(c echo.Context) error {
 	if _, ok := webhook.LookupEventType(typ); !ok {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose one of the nine event types.")
 	}
-	if !s.tests.allow(fmt.Sprint(ep.UserID)) {
+	if !s.testSends.allow(fmt.Sprint(ep.UserID)) {
 		return errTooManyTests
 	}
 	ctx := c.Request().Context()

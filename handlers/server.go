@@ -30,15 +30,15 @@ type Config struct {
 
 // Server holds the dependencies of every handler.
 type Server struct {
-	cfg     Config
-	store   *models.Store
-	hooks   *webhook.Service
-	cookies *sessions.CookieStore
-	logins  *attemptLimiter
-	resends *attemptLimiter
-	tests   *attemptLimiter
-	tokens  *tokenCache
-	log     *slog.Logger
+	cfg       Config
+	store     *models.Store
+	hooks     *webhook.Service
+	cookies   *sessions.CookieStore
+	logins    *attemptLimiter
+	resends   *attemptLimiter
+	testSends *attemptLimiter
+	tokens    *tokenCache
+	log       *slog.Logger
 }
 
 // sessionTTL is how long a login lasts.
@@ -55,15 +55,15 @@ func New(cfg Config, store *models.Store, hooks *webhook.Service, log *slog.Logg
 		SameSite: http.SameSiteLaxMode,
 	}
 	return &Server{
-		cfg:     cfg,
-		store:   store,
-		hooks:   hooks,
-		cookies: cookies,
-		logins:  newAttemptLimiter(5, time.Minute),
-		resends: newAttemptLimiter(10, time.Minute),
-		tests:   newAttemptLimiter(30, time.Minute),
-		tokens:  newTokenCache(10 * time.Second),
-		log:     log,
+		cfg:       cfg,
+		store:     store,
+		hooks:     hooks,
+		cookies:   cookies,
+		logins:    newAttemptLimiter(5, time.Minute),
+		resends:   newAttemptLimiter(10, time.Minute),
+		testSends: newAttemptLimiter(30, time.Minute),
+		tokens:    newTokenCache(10 * time.Second),
+		log:       log,
 	}
 }
 

@@ -2,20 +2,20 @@ package webhook
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"log/slog"
 
 	"github.com/loadhook/loadhook/internal/testdb"
 	"github.com/loadhook/loadhook/models"
 )
 
-// testEngine is a running Service over a fresh SQLite file.
+// testEngine is a running Service over a fresh database (see testdb).
 type testEngine struct {
 	svc    *Service
 	store  *models.Store
@@ -74,22 +74,11 @@ func (e *testEngine) addEndpoint(t testing.TB, url string, headers ...models.Hea
 		names = append(names, et.Name)
 	}
 	ep := &models.Endpoint{UserID: e.userID, URL: url, Enabled: true, Secret: GenerateSecret(), Headers: headers}
-	ep.Events = joinComma(names)
+	ep.Events = strings.Join(names, ",")
 	if err := e.store.CreateEndpoint(t.Context(), ep); err != nil {
 		t.Fatal(err)
 	}
 	return ep
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, v := range s {
-		if i > 0 {
-			out += ","
-		}
-		out += v
-	}
-	return out
 }
 
 // waitMessage polls until the message reaches a final state or the timeout.
