@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -300,5 +301,33 @@ func TestHangingEndpointDoesNotHoldUpOthers(t *testing.T) {
 	final := e.waitMessage(t, pub.Messages[0].ID, time.Second)
 	if final.State != models.StateSucceeded {
 		t.Fatalf("healthy endpoint's message is %s %v after publishing, want succeeded within 1 s", final.State, time.Since(start))
+	}
+}
+
+// The retention job runs on its own: old attempts disappear without anyone
+// calling the store.
+func TestRetentionJobPrunesOldAttempts(t *testing.T) {
+	t.Parallel()
+	e := newIdleEngine(t, "loopback", Config{Retention: time.Hour})
+	ep := e.addEndpoint(t, "http://127.0.0.1:9/")
+	old := models.Attempt{MessageID: "msg_old", EndpointID: ep.ID, Number: 1, StartedAt: time.Now().Add(-2 * time.Hour).UTC(), URL: ep.URL}
+	recent := models.Attempt{MessageID: "msg_recent", EndpointID: ep.ID, Number: 1, StartedAt: time.Now().UTC(), URL: ep.URL}
+	if err := e.store.DB().Create(&[]models.Attempt{old, recent}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var ids []string
+		e.store.DB().Model(&models.Attempt{}).Pluck("message_id", &ids)
+		if len(ids) == 1 && ids[0] == "msg_recent" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("attempts left: %v; want only msg_recent", ids)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -24,6 +24,17 @@ type testEngine struct {
 
 func newTestEngine(t testing.TB, allowed string, cfg Config) *testEngine {
 	t.Helper()
+	e := newIdleEngine(t, allowed, cfg)
+	if err := e.svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// newIdleEngine builds the engine without starting its workers, for tests
+// that prepare rows first.
+func newIdleEngine(t testing.TB, allowed string, cfg Config) *testEngine {
+	t.Helper()
 	db, err := models.Open(testdb.DSN(t, os.Getenv))
 	if err != nil {
 		t.Fatal(err)
@@ -46,9 +57,6 @@ func newTestEngine(t testing.TB, allowed string, cfg Config) *testEngine {
 	cfg.BaseURL = "https://loadhook.example"
 	svc, err := NewService(t.Context(), store, policy, nil, cfg)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
