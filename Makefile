@@ -5,7 +5,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: run build generate check-generate vet test bench assets screenshots
+.PHONY: run build generate check-generate check-tidy vet test bench assets screenshots
 
 ## run: start loadhook on http://127.0.0.1:8080 with a SQLite file in this directory
 run:
@@ -23,6 +23,10 @@ generate:
 check-generate:
 	$(GO) tool templ generate -check
 
+## check-tidy: fail if `go mod tidy` would change go.mod or go.sum
+check-tidy:
+	$(GO) mod tidy -diff
+
 ## vet: go vet every package
 vet:
 	$(GO) vet ./...
@@ -30,7 +34,7 @@ vet:
 ## test: vet, check generated code, then every test with the race detector;
 ## with LOADHOOK_TEST_POSTGRES set (.ci/run sets it), the engine's and the web
 ## app's tests run once more on Postgres
-test: vet check-generate
+test: vet check-generate check-tidy
 	env -u LOADHOOK_TEST_POSTGRES $(GO) test -race -count=1 ./...
 	@if [ -n "$$LOADHOOK_TEST_POSTGRES" ]; then \
 		echo "engine and web app tests on Postgres ($$LOADHOOK_TEST_POSTGRES)"; \
