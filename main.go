@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/loadhook/loadhook/handlers"
+	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
 )
@@ -52,7 +53,7 @@ func run(cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	policy, err := webhook.ParseAllowedHosts(cfg.AllowedHosts)
+	policy, err := hostguard.ParseAllowedHosts(cfg.AllowedHosts)
 	if err != nil {
 		return fmt.Errorf("LOADHOOK_ALLOWED_HOSTS: %w", err)
 	}

@@ -1,4 +1,4 @@
-package webhook
+package catalog
 
 import (
 	"encoding/base64"

@@ -7,11 +7,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/loadhook/loadhook/models"
-	"github.com/loadhook/loadhook/webhook"
+	"github.com/loadhook/loadhook/catalog"
 )
 
-// Limits of an endpoint, from SPEC.md and the column sizes of models.Endpoint.
+// Limits of an endpoint, from SPEC.md and the column sizes of the endpoints table.
 const (
 	MaxURLLen         = 2048
 	MaxDescriptionLen = 500
@@ -21,7 +20,7 @@ const (
 	maxHeaderRows = 100
 )
 
-// maskDots is the run of dots webhook.MaskValue puts in a masked value.
+// maskDots is the run of dots catalog.MaskValue puts in a masked value.
 const maskDots = "••••••••"
 
 // HeaderRow is one row of the custom headers table, as typed.
@@ -98,14 +97,23 @@ func NewEndpointForm() EndpointForm {
 	return EndpointForm{Enabled: true}
 }
 
+// SavedEndpoint is what the form shows of a stored endpoint.
+type SavedEndpoint struct {
+	URL         string
+	Description string
+	Events      []string
+	Enabled     bool
+	Headers     []catalog.Header
+}
+
 // EndpointFormFrom fills the form from a saved endpoint, masking the values of
 // headers that look like credentials.
-func EndpointFormFrom(ep *models.Endpoint) EndpointForm {
-	f := EndpointForm{URL: ep.URL, Description: ep.Description, Events: ep.EventTypes(), Enabled: ep.Enabled}
+func EndpointFormFrom(ep SavedEndpoint) EndpointForm {
+	f := EndpointForm{URL: ep.URL, Description: ep.Description, Events: ep.Events, Enabled: ep.Enabled}
 	for _, h := range ep.Headers {
 		row := HeaderRow{Name: h.Name, Value: h.Value}
-		if webhook.IsSensitiveHeader(h.Name) {
-			row.Value = webhook.MaskValue(h.Value)
+		if catalog.IsSensitiveHeader(h.Name) {
+			row.Value = catalog.MaskValue(h.Value)
 			row.Masked = h.Name
 		}
 		f.Headers = append(f.Headers, row)
@@ -136,14 +144,14 @@ func ParseEndpointForm(v url.Values) EndpointForm {
 	}
 	// A group's "select all" box works without JavaScript too: checking it
 	// subscribes to the whole group.
-	for _, group := range webhook.EventGroups() {
+	for _, group := range catalog.EventGroups() {
 		if slices.Contains(v["select_all"], group.Name) {
 			for _, t := range group.Types {
 				checked[t.Name] = true
 			}
 		}
 	}
-	for _, t := range webhook.EventTypes() {
+	for _, t := range catalog.EventTypes() {
 		if checked[t.Name] {
 			f.Events = append(f.Events, t.Name)
 			delete(checked, t.Name)
@@ -169,7 +177,7 @@ func at(s []string, i int) string {
 
 // KeepMasked marks the rows that send back a masked value unchanged, so they
 // keep the saved value of the header the row's hidden marker names.
-func (f *EndpointForm) KeepMasked(saved []models.Header) {
+func (f *EndpointForm) KeepMasked(saved []catalog.Header) {
 	for i := range f.Headers {
 		row := &f.Headers[i]
 		row.kept, row.saved = false, ""
@@ -177,7 +185,7 @@ func (f *EndpointForm) KeepMasked(saved []models.Header) {
 			continue
 		}
 		for _, h := range saved {
-			if strings.EqualFold(h.Name, row.Masked) && row.Value == webhook.MaskValue(h.Value) {
+			if strings.EqualFold(h.Name, row.Masked) && row.Value == catalog.MaskValue(h.Value) {
 				row.kept, row.saved = true, h.Value
 				break
 			}
@@ -206,8 +214,8 @@ func (f *EndpointForm) Subscribes(name string) bool { return slices.Contains(f.E
 
 // SavedHeaders returns the headers to store: blank rows dropped, kept masked
 // rows with their saved values.
-func (f *EndpointForm) SavedHeaders() []models.Header {
-	var out []models.Header
+func (f *EndpointForm) SavedHeaders() []catalog.Header {
+	var out []catalog.Header
 	for _, row := range f.Headers {
 		if row.blank() {
 			continue
@@ -216,7 +224,7 @@ func (f *EndpointForm) SavedHeaders() []models.Header {
 		if row.kept {
 			value = row.saved
 		}
-		out = append(out, models.Header{Name: row.Name, Value: value})
+		out = append(out, catalog.Header{Name: row.Name, Value: value})
 	}
 	return out
 }
@@ -234,7 +242,7 @@ func (f *EndpointForm) Validate() EndpointErrors {
 		errs.Events = "Choose at least one event."
 	}
 	for _, name := range f.Events {
-		if _, ok := webhook.LookupEventType(name); !ok {
+		if _, ok := catalog.LookupEventType(name); !ok {
 			errs.Events = "Unknown event type " + strconv.Quote(name) + "."
 			break
 		}

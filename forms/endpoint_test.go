@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/catalog"
 )
 
 func validForm() EndpointForm {
@@ -148,9 +148,8 @@ func TestParseEndpointForm(t *testing.T) {
 }
 
 func TestKeepMasked(t *testing.T) {
-	saved := []models.Header{{Name: "X-Team", Value: "checkout"}, {Name: "Authorization", Value: "Bearer s3cr3t-value"}}
-	ep := &models.Endpoint{URL: "https://example.com", Events: "TEST_STARTED", Headers: saved}
-	f := EndpointFormFrom(ep)
+	saved := []catalog.Header{{Name: "X-Team", Value: "checkout"}, {Name: "Authorization", Value: "Bearer s3cr3t-value"}}
+	f := EndpointFormFrom(SavedEndpoint{URL: "https://example.com", Events: []string{"TEST_STARTED"}, Headers: saved})
 	if f.Headers[0] != (HeaderRow{Name: "X-Team", Value: "checkout"}) {
 		t.Errorf("plain header shown as %+v", f.Headers[0])
 	}

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// maxTokenNameLen matches the column size of models.APIToken.Name.
+// maxTokenNameLen matches the column size of the API token name.
 const maxTokenNameLen = 100
 
 // TokenForm creates an API token.

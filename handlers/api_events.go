@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
 )
@@ -54,7 +55,7 @@ func (s *Server) createEvent(c echo.Context) error {
 		}
 		return c.JSON(http.StatusBadRequest, apiError{Error: "the body could not be read"})
 	}
-	in, reqErr := webhook.ParseEventRequest(body)
+	in, reqErr := catalog.ParseEventRequest(body)
 	if reqErr != nil {
 		return c.JSON(reqErr.Status, apiError{Error: reqErr.Message, Fields: reqErr.Fields})
 	}

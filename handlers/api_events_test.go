@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/testdb"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
@@ -38,7 +40,7 @@ func newAPIFixture(t *testing.T) *apiFixture {
 	}
 	sealer, _ := models.NewSealer([]byte("api-test-secret-0123456789"))
 	store := models.NewStore(db, sealer)
-	policy, _ := webhook.ParseAllowedHosts("loopback")
+	policy, _ := hostguard.ParseAllowedHosts("loopback")
 	log := slog.New(slog.DiscardHandler)
 	// The engine is built but not started: these tests look at what is stored.
 	hooks, err := webhook.NewService(t.Context(), store, policy, nil, webhook.Config{Logger: log})
@@ -65,7 +67,7 @@ func newAPIFixture(t *testing.T) *apiFixture {
 
 func (f *apiFixture) addEndpoint(t *testing.T, events string, enabled bool) int64 {
 	t.Helper()
-	ep := &models.Endpoint{UserID: f.userID, URL: "http://127.0.0.1:9/hook", Events: events, Enabled: enabled, Secret: webhook.GenerateSecret()}
+	ep := &models.Endpoint{UserID: f.userID, URL: "http://127.0.0.1:9/hook", Events: events, Enabled: enabled, Secret: catalog.GenerateSecret()}
 	if err := f.store.CreateEndpoint(context.Background(), ep); err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +194,7 @@ func TestCreateEventIsScopedToTheTokensOwner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ep := &models.Endpoint{UserID: other.ID, URL: "http://127.0.0.1:9/", Events: "TEST_STARTED", Enabled: true, Secret: webhook.GenerateSecret()}
+	ep := &models.Endpoint{UserID: other.ID, URL: "http://127.0.0.1:9/", Events: "TEST_STARTED", Enabled: true, Secret: catalog.GenerateSecret()}
 	if err := f.store.CreateEndpoint(t.Context(), ep); err != nil {
 		t.Fatal(err)
 	}
@@ -210,14 +212,14 @@ func TestCreateEventIsScopedToTheTokensOwner(t *testing.T) {
 func TestCreateEventPayloadGolden(t *testing.T) {
 	f := newAPIFixture(t)
 	var all []string
-	for _, et := range webhook.EventTypes() {
+	for _, et := range catalog.EventTypes() {
 		all = append(all, et.Name)
 	}
 	f.addEndpoint(t, strings.Join(all, ","), true)
 	fixed := time.Date(2025, 7, 3, 14, 30, 0, 0, time.UTC)
-	for _, et := range webhook.EventTypes() {
+	for _, et := range catalog.EventTypes() {
 		t.Run(et.Name, func(t *testing.T) {
-			sample, err := webhook.SampleEvent(et.Name, "https://loadhook.example", fixed)
+			sample, err := catalog.SampleEvent(et.Name, "https://loadhook.example", fixed)
 			if err != nil {
 				t.Fatal(err)
 			}

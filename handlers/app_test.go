@@ -17,6 +17,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/testdb"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
@@ -61,7 +62,7 @@ func newTestAppWith(t *testing.T, opts appOptions) *testApp {
 		t.Fatal(err)
 	}
 	store := models.NewStore(db, sealer)
-	policy, err := webhook.ParseAllowedHosts(opts.allowedHosts)
+	policy, err := hostguard.ParseAllowedHosts(opts.allowedHosts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/views"
-	"github.com/loadhook/loadhook/webhook"
 )
 
 // recentLimit is how many deliveries the endpoint page lists.
@@ -115,7 +115,7 @@ func parseDeliveryQuery(v url.Values, now time.Time) (views.DeliveryQuery, model
 		}
 	}
 	if typ := strings.TrimSpace(v.Get("type")); typ != "" {
-		if _, ok := webhook.LookupEventType(typ); ok {
+		if _, ok := catalog.LookupEventType(typ); ok {
 			q.EventType, f.EventType = typ, typ
 		} else {
 			ignore("Ignored the event type %q: it is not one of the nine event types.", clip(typ))

@@ -20,6 +20,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
 )
@@ -94,7 +96,7 @@ func openBenchEnv(b *testing.B) (*benchEnv, error) {
 	}
 	store := models.NewStore(db, sealer)
 	log := slog.New(slog.DiscardHandler)
-	policy, err := webhook.ParseAllowedHosts("")
+	policy, err := hostguard.ParseAllowedHosts("")
 	if err != nil {
 		return nil, err
 	}
@@ -175,20 +177,20 @@ func seedBenchDB(path string) error {
 	var endpoints []int64
 	for i := range benchEndpoints {
 		ep := &models.Endpoint{UserID: user.ID, URL: fmt.Sprintf("https://hooks%d.example.com/loadhook", i), Events: "TEST_STARTED",
-			Enabled: true, Secret: webhook.GenerateSecret(), Headers: []models.Header{{Name: "Authorization", Value: "Bearer bench-token-123"}}}
+			Enabled: true, Secret: catalog.GenerateSecret(), Headers: []catalog.Header{{Name: "Authorization", Value: "Bearer bench-token-123"}}}
 		if err := store.CreateEndpoint(ctx, ep); err != nil {
 			return err
 		}
 		endpoints = append(endpoints, ep.ID)
 	}
-	types := webhook.EventTypes()
+	types := catalog.EventTypes()
 	payloads := make([][]byte, len(types))
 	for i, et := range types {
-		in, err := webhook.SampleEvent(et.Name, "https://loadhook.example.com", time.Now())
+		in, err := catalog.SampleEvent(et.Name, "https://loadhook.example.com", time.Now())
 		if err != nil {
 			return err
 		}
-		if payloads[i], err = webhook.BuildPayload("Loadmance", in); err != nil {
+		if payloads[i], err = catalog.BuildPayload("Loadmance", in); err != nil {
 			return err
 		}
 	}

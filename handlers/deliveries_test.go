@@ -15,6 +15,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
 )
@@ -105,10 +106,10 @@ func (a *testApp) seedAttempt(msg models.Message, at models.Attempt) models.Atte
 }
 
 // seedEndpoint stores an endpoint without the form, so any URL will do.
-func (a *testApp) seedEndpoint(userID int64, rawURL string, headers ...models.Header) int64 {
+func (a *testApp) seedEndpoint(userID int64, rawURL string, headers ...catalog.Header) int64 {
 	a.t.Helper()
 	ep := &models.Endpoint{UserID: userID, URL: rawURL, Events: "TEST_STARTED", Enabled: true,
-		Headers: headers, Secret: webhook.GenerateSecret()}
+		Headers: headers, Secret: catalog.GenerateSecret()}
 	if err := a.store.CreateEndpoint(context.Background(), ep); err != nil {
 		a.t.Fatal(err)
 	}
@@ -451,7 +452,7 @@ func TestEndpointPageShowsDeliveriesAndHealth(t *testing.T) {
 		options = append(options, s.AttrOr("value", ""))
 	})
 	var want []string
-	for _, et := range webhook.EventTypes() {
+	for _, et := range catalog.EventTypes() {
 		want = append(want, et.Name)
 	}
 	if !slices.Equal(options, want) {
@@ -647,7 +648,7 @@ func TestDeliveryDetailMasksCredentials(t *testing.T) {
 	uid := app.user("ada@example.com").ID
 	const secret = "Bearer top-secret-value-987"
 	ep := app.seedEndpoint(uid, receiver.URL+"/hook",
-		models.Header{Name: "Authorization", Value: secret}, models.Header{Name: "X-Api-Key", Value: "key-value-abcdef"})
+		catalog.Header{Name: "Authorization", Value: secret}, catalog.Header{Name: "X-Api-Key", Value: "key-value-abcdef"})
 
 	res := c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}})
 	res.wantRedirect(endpointPath(ep, "") + "#recent-deliveries")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/views"
 	"github.com/loadhook/loadhook/webhook"
@@ -136,8 +137,8 @@ func headerLines(raw string, mask bool) []views.HeaderLine {
 	var out []views.HeaderLine
 	for _, name := range names {
 		for _, v := range h[name] {
-			if mask && webhook.IsSensitiveHeader(name) && !strings.Contains(v, "••••") {
-				v = webhook.MaskValue(v)
+			if mask && catalog.IsSensitiveHeader(name) && !strings.Contains(v, "••••") {
+				v = catalog.MaskValue(v)
 			}
 			out = append(out, views.HeaderLine{Name: name, Value: v})
 		}

@@ -9,9 +9,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/views"
-	"github.com/loadhook/loadhook/webhook"
 )
 
 // resendCap bounds one "Resend failed": enough for any real outage, small
@@ -28,7 +28,7 @@ func (s *Server) sendTestEvent(c echo.Context) error {
 		return err
 	}
 	typ := c.FormValue("event_type")
-	if _, ok := webhook.LookupEventType(typ); !ok {
+	if _, ok := catalog.LookupEventType(typ); !ok {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose one of the nine event types.")
 	}
 	if !s.testSends.allow(fmt.Sprint(ep.UserID)) {

@@ -10,10 +10,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/forms"
+	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/views"
-	"github.com/loadhook/loadhook/webhook"
 )
 
 // urlCheckTimeout bounds the DNS lookup of the host policy check, so a slow
@@ -23,7 +24,7 @@ const urlCheckTimeout = 3 * time.Second
 // eventGroups is the event catalog as the form's fieldsets.
 func eventGroups() []views.EventGroup {
 	var out []views.EventGroup
-	for _, g := range webhook.EventGroups() {
+	for _, g := range catalog.EventGroups() {
 		vg := views.EventGroup{Name: g.Name}
 		for _, t := range g.Types {
 			vg.Types = append(vg.Types, views.EventOption{Name: t.Name, Title: t.Title, Severity: t.Severity})
@@ -76,7 +77,7 @@ func (s *Server) validateEndpoint(ctx context.Context, form *forms.EndpointForm)
 		ctx, cancel := context.WithTimeout(ctx, urlCheckTimeout)
 		defer cancel()
 		if err := s.hooks.Policy().CheckURL(ctx, form.URL, nil); err != nil {
-			var blocked *webhook.BlockedError
+			var blocked *hostguard.BlockedError
 			if errors.As(err, &blocked) {
 				errs.URL = blocked.Error()
 			} else {
@@ -110,7 +111,7 @@ func (s *Server) createEndpoint(c echo.Context) error {
 	if !errs.Any() {
 		ep := &models.Endpoint{
 			UserID: user.ID, URL: form.URL, Description: form.Description, Events: strings.Join(form.Events, ","),
-			Enabled: form.Enabled, Headers: form.SavedHeaders(), Secret: webhook.GenerateSecret(),
+			Enabled: form.Enabled, Headers: form.SavedHeaders(), Secret: catalog.GenerateSecret(),
 		}
 		err := s.store.CreateEndpoint(ctx, ep)
 		switch {
@@ -133,7 +134,9 @@ func (s *Server) editEndpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form := forms.EndpointFormFrom(ep)
+	form := forms.EndpointFormFrom(forms.SavedEndpoint{
+		URL: ep.URL, Description: ep.Description, Events: ep.EventTypes(), Enabled: ep.Enabled, Headers: ep.Headers,
+	})
 	return s.render(c, http.StatusOK, views.EndpointPage(s.endpointPage(c, ep, form, forms.EndpointErrors{})))
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -32,7 +33,7 @@ func TestCreateEndpointSavesEverything(t *testing.T) {
 	if ep.Events != "TEST_STARTED,TEST_FAILED,PROJECT_CREATED" {
 		t.Errorf("events = %q", ep.Events)
 	}
-	want := []models.Header{{Name: "X-Team", Value: "checkout"}, {Name: "Authorization", Value: "Bearer s3cr3t-value-123"}}
+	want := []catalog.Header{{Name: "X-Team", Value: "checkout"}, {Name: "Authorization", Value: "Bearer s3cr3t-value-123"}}
 	if !slices.Equal(ep.Headers, want) {
 		t.Errorf("headers = %v, want %v", ep.Headers, want)
 	}
@@ -303,7 +304,7 @@ func TestUpdateEndpoint(t *testing.T) {
 	if ep.URL != "https://93.184.215.14/v2" || ep.Enabled || ep.Events != "TEST_FINISH,PROJECT_DELETED" {
 		t.Errorf("after update: %q enabled=%v events=%q", ep.URL, ep.Enabled, ep.Events)
 	}
-	if !slices.Equal(ep.Headers, []models.Header{{Name: "X-Team", Value: "payments"}}) {
+	if !slices.Equal(ep.Headers, []catalog.Header{{Name: "X-Team", Value: "payments"}}) {
 		t.Errorf("headers = %v", ep.Headers)
 	}
 	if ep.Secret != before.Secret {

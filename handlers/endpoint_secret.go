@@ -7,8 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/views"
-	"github.com/loadhook/loadhook/webhook"
 )
 
 // rotationOverlap is how long a rotated-out secret keeps signing, so
@@ -40,7 +40,7 @@ func (s *Server) rotateSecret(c echo.Context) error {
 	}
 	until := time.Now().UTC().Add(rotationOverlap)
 	ep.PreviousSecret, ep.PreviousSecretUntil = ep.Secret, &until
-	ep.Secret = webhook.GenerateSecret()
+	ep.Secret = catalog.GenerateSecret()
 	ep.UpdatedAt = time.Now().UTC()
 	if err := s.store.UpdateEndpoint(c.Request().Context(), ep); err != nil {
 		return s.serverError(c, fmt.Errorf("rotate secret of endpoint %d: %w", ep.ID, err))

@@ -16,8 +16,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
-	"github.com/loadhook/loadhook/webhook"
 )
 
 // TestBrowserDeliveryScreenshots makes the README's pictures of the delivery
@@ -45,8 +45,8 @@ func TestBrowserDeliveryScreenshots(t *testing.T) {
 	browserSignUp(t, ctx, base, "screenshots@example.com")
 	uid := app.user("screenshots@example.com").ID
 	ep := &models.Endpoint{UserID: uid, URL: receiver.URL + "/hooks/loadhook", Description: "Load test alerts for the checkout team",
-		Events: "TEST_STARTED,TEST_FINISH,TEST_FAILED", Enabled: true, Secret: webhook.GenerateSecret(),
-		Headers: []models.Header{{Name: "X-Team", Value: "checkout"}, {Name: "Authorization", Value: "Bearer screenshot-secret-123"}}}
+		Events: "TEST_STARTED,TEST_FINISH,TEST_FAILED", Enabled: true, Secret: catalog.GenerateSecret(),
+		Headers: []catalog.Header{{Name: "X-Team", Value: "checkout"}, {Name: "Authorization", Value: "Bearer screenshot-secret-123"}}}
 	if err := app.store.CreateEndpoint(bg, ep); err != nil {
 		t.Fatal(err)
 	}

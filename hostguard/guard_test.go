@@ -1,4 +1,4 @@
-package webhook
+package hostguard
 
 import (
 	"context"
@@ -13,24 +13,6 @@ import (
 	"testing"
 	"time"
 )
-
-// fakeResolver answers from a fixed table, so no test needs DNS.
-type fakeResolver map[string][]netip.Addr
-
-func (f fakeResolver) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr, error) {
-	ips, ok := f[strings.ToLower(host)]
-	if !ok {
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
-	var out []netip.Addr
-	for _, ip := range ips {
-		if (network == "ip4" && !ip.Unmap().Is4()) || (network == "ip6" && !ip.Is6()) {
-			continue
-		}
-		out = append(out, ip)
-	}
-	return out, nil
-}
 
 // rebindingResolver answers first with a public address, then with loopback,
 // like a DNS rebinding attacker's name server.
@@ -241,9 +223,9 @@ func TestGuardExternal(t *testing.T) {
 				checkVerdict(t, "Check("+host+")", p.Check(host, ip), tc.reason)
 			}
 			u := urlFor(tc.ip)
-			checkVerdict(t, "CheckURL("+u+")", p.CheckURL(context.Background(), u, fakeResolver{}), tc.reason)
+			checkVerdict(t, "CheckURL("+u+")", p.CheckURL(context.Background(), u, StaticResolver{}), tc.reason)
 			// Through a host name too: the resolved address decides.
-			res := fakeResolver{"hook.test": {ip}}
+			res := StaticResolver{"hook.test": {ip}}
 			checkVerdict(t, "CheckURL(hook.test)", p.CheckURL(context.Background(), "https://hook.test/x", res), tc.reason)
 		})
 	}
@@ -274,7 +256,7 @@ func checkVerdict(t *testing.T, what string, err error, reason string) {
 
 func TestGuardCheckURLForms(t *testing.T) {
 	p := mustPolicy(t, "external")
-	res := fakeResolver{
+	res := StaticResolver{
 		"internal.test":     addrs("10.0.0.5"),
 		"public.test":       addrs("93.184.216.34", "2606:4700::1111"),
 		"mixed.test":        addrs("93.184.216.34", "127.0.0.1"),
@@ -431,7 +413,7 @@ func TestGuardPolicies(t *testing.T) {
 
 	// A host pattern through CheckURL: only matching names may reach the private address.
 	p := mustPolicy(t, "*.example.com")
-	res := fakeResolver{"hooks.example.com": addrs("10.0.0.5"), "hooks.other.test": addrs("10.0.0.5")}
+	res := StaticResolver{"hooks.example.com": addrs("10.0.0.5"), "hooks.other.test": addrs("10.0.0.5")}
 	if err := p.CheckURL(context.Background(), "https://hooks.example.com/x", res); err != nil {
 		t.Errorf("matching name: %v, want allowed", err)
 	}
@@ -494,7 +476,7 @@ func (c *canary) waitFor(t *testing.T, n int32) {
 func TestGuardDialContextCanary(t *testing.T) {
 	c := newCanary(t)
 	port := c.port()
-	res := fakeResolver{
+	res := StaticResolver{
 		"canary.test":    addrs("127.0.0.1"),
 		"localhost.test": addrs("::1", "127.0.0.1"),
 		"mapped.test":    addrs("::ffff:127.0.0.1"),
@@ -575,7 +557,7 @@ func TestGuardDialContextCanary(t *testing.T) {
 func TestGuardDialSkipsBlockedAddresses(t *testing.T) {
 	c := newCanary(t)
 	// The private address comes first; it must be skipped, not dialed.
-	res := fakeResolver{"mixed.test": addrs("10.0.0.1", "169.254.169.254", "127.0.0.1")}
+	res := StaticResolver{"mixed.test": addrs("10.0.0.1", "169.254.169.254", "127.0.0.1")}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	conn, err := mustPolicy(t, "loopback").DialContext(res)(ctx, "tcp", "mixed.test:"+c.port())
@@ -610,7 +592,7 @@ func TestGuardHTTPClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	srvIP := netip.MustParseAddr(u.Hostname())
-	res := fakeResolver{"hooks.example.com": {srvIP}, "other.test": {srvIP}}
+	res := StaticResolver{"hooks.example.com": {srvIP}, "other.test": {srvIP}}
 	named := func(host string) string { return "http://" + host + ":" + u.Port() + "/hook" }
 
 	cases := []struct {

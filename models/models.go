@@ -6,6 +6,8 @@ package models
 import (
 	"errors"
 	"time"
+
+	"github.com/loadhook/loadhook/catalog"
 )
 
 // ErrNotFound is returned when a row does not exist or belongs to someone else.
@@ -31,12 +33,6 @@ type APIToken struct {
 	LastUsedAt *time.Time
 }
 
-// Header is one custom HTTP header sent with every delivery to an endpoint.
-type Header struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
 // Endpoint is a receiver URL with the events it subscribes to. Header values
 // and signing secrets live only in encrypted form in the database; the plain
 // fields are filled by the Store when it loads a row.
@@ -59,9 +55,9 @@ type Endpoint struct {
 	CreatedAt time.Time `gorm:"not null"`
 	UpdatedAt time.Time `gorm:"not null"`
 
-	Headers        []Header `gorm:"-"`
-	Secret         string   `gorm:"-"`
-	PreviousSecret string   `gorm:"-"`
+	Headers        []catalog.Header `gorm:"-"`
+	Secret         string           `gorm:"-"`
+	PreviousSecret string           `gorm:"-"`
 }
 
 // Event is one platform event as accepted by the API or the test button. The

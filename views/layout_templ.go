@@ -6,10 +6,11 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import "github.com/a-h/templ"
-import templruntime "github.com/a-h/templ/runtime"
-
-import "github.com/loadhook/loadhook/static"
+import (
+	"github.com/a-h/templ"
+	templruntime "github.com/a-h/templ/runtime"
+	"github.com/loadhook/loadhook/static"
+)
 
 // Layout is the frame of every page: header navigation, flash messages and
 // the footer. Scripts are files, never inline, so the CSP can forbid inline

@@ -10,6 +10,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/forms"
 	"github.com/loadhook/loadhook/models"
 )
@@ -92,7 +93,7 @@ func TestEndpointPageMarksErrorsAndKeepsInput(t *testing.T) {
 		Events:      []string{"TEST_FINISH", "PROJECT_CREATED"},
 		Enabled:     false,
 	}
-	form.KeepMasked([]models.Header{{Name: "Authorization", Value: "Bearer abc123"}})
+	form.KeepMasked([]catalog.Header{{Name: "Authorization", Value: "Bearer abc123"}})
 	errs := form.Validate()
 	if errs.URL == "" || errs.Row(0).Name == "" {
 		t.Fatalf("fixture should be invalid: %+v", errs)

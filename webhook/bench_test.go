@@ -5,14 +5,16 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/loadhook/loadhook/catalog"
 )
 
 // The micro-benchmarks of the delivery path. `make bench` runs them; the
 // end-to-end numbers are cmd/loadbench's (BENCHMARKS.md).
 
-func sampleInput(b *testing.B, eventType string) EventInput {
+func sampleInput(b *testing.B, eventType string) catalog.EventInput {
 	b.Helper()
-	in, err := SampleEvent(eventType, "https://loadhook.example", time.Date(2025, 7, 3, 14, 30, 0, 0, time.UTC))
+	in, err := catalog.SampleEvent(eventType, "https://loadhook.example", time.Date(2025, 7, 3, 14, 30, 0, 0, time.UTC))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -27,7 +29,7 @@ func BenchmarkBuildPayload(b *testing.B) {
 			in := sampleInput(b, eventType)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := BuildPayload(DefaultSource, in); err != nil {
+				if _, err := catalog.BuildPayload(catalog.DefaultSource, in); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -36,23 +38,23 @@ func BenchmarkBuildPayload(b *testing.B) {
 }
 
 func BenchmarkSign(b *testing.B) {
-	body, err := BuildPayload(DefaultSource, sampleInput(b, "TEST_FINISH"))
+	body, err := catalog.BuildPayload(catalog.DefaultSource, sampleInput(b, "TEST_FINISH"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	secret := GenerateSecret()
+	secret := catalog.GenerateSecret()
 	ts := time.Unix(1751553000, 0)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Sign(secret, "msg_01jz0000000000000000000000", ts, body); err != nil {
+		if _, err := catalog.Sign(secret, "msg_01jz0000000000000000000000", ts, body); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkSignatureHeader(b *testing.B) {
-	body, err := BuildPayload(DefaultSource, sampleInput(b, "TEST_FINISH"))
+	body, err := catalog.BuildPayload(catalog.DefaultSource, sampleInput(b, "TEST_FINISH"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -61,13 +63,13 @@ func BenchmarkSignatureHeader(b *testing.B) {
 		name    string
 		secrets []string
 	}{
-		{"one_secret", []string{GenerateSecret()}},
-		{"rotation", []string{GenerateSecret(), GenerateSecret()}},
+		{"one_secret", []string{catalog.GenerateSecret()}},
+		{"rotation", []string{catalog.GenerateSecret(), catalog.GenerateSecret()}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := SignatureHeader(bc.secrets, "msg_01jz0000000000000000000000", ts, body); err != nil {
+				if _, err := catalog.SignatureHeader(bc.secrets, "msg_01jz0000000000000000000000", ts, body); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -11,6 +11,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -153,7 +154,7 @@ func TestReceiverVerifiesSignature(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, "loopback", Config{})
 	rec := &receiver{}
-	ep := e.addEndpoint(t, serve(t, rec).URL, models.Header{Name: "X-Team", Value: "perf"}, models.Header{Name: "Authorization", Value: "Bearer abcdefghijkl"})
+	ep := e.addEndpoint(t, serve(t, rec).URL, catalog.Header{Name: "X-Team", Value: "perf"}, catalog.Header{Name: "Authorization", Value: "Bearer abcdefghijkl"})
 	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_FINISH")
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +192,7 @@ func TestRotatedSecretSignsWithBoth(t *testing.T) {
 	ep := e.addEndpoint(t, serve(t, rec).URL)
 	old := ep.Secret
 	until := time.Now().Add(24 * time.Hour)
-	ep.PreviousSecret, ep.PreviousSecretUntil, ep.Secret = old, &until, GenerateSecret()
+	ep.PreviousSecret, ep.PreviousSecretUntil, ep.Secret = old, &until, catalog.GenerateSecret()
 	if err := e.store.UpdateEndpoint(t.Context(), ep); err != nil {
 		t.Fatal(err)
 	}
@@ -285,14 +286,14 @@ func TestHangingEndpointDoesNotHoldUpOthers(t *testing.T) {
 	if err := e.store.UpdateEndpoint(t.Context(), fast); err != nil {
 		t.Fatal(err)
 	}
-	sample, _ := SampleEvent("TEST_STARTED", "https://loadhook.example", time.Now())
+	sample, _ := catalog.SampleEvent("TEST_STARTED", "https://loadhook.example", time.Now())
 	for range 100 {
 		if _, err := e.svc.Publish(t.Context(), e.userID, sample); err != nil {
 			t.Fatal(err)
 		}
 	}
 	time.Sleep(200 * time.Millisecond) // let the hanging endpoint take its slots
-	finish, _ := SampleEvent("TEST_FINISH", "https://loadhook.example", time.Now())
+	finish, _ := catalog.SampleEvent("TEST_FINISH", "https://loadhook.example", time.Now())
 	start := time.Now()
 	pub, err := e.svc.Publish(t.Context(), e.userID, finish)
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/testdb"
 	"github.com/loadhook/loadhook/models"
 )
@@ -47,7 +49,7 @@ func newIdleEngine(t testing.TB, allowed string, cfg Config) *testEngine {
 		t.Fatal(err)
 	}
 	store := models.NewStore(db, sealer)
-	policy, err := ParseAllowedHosts(allowed)
+	policy, err := hostguard.ParseAllowedHosts(allowed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,13 +77,13 @@ func newIdleEngine(t testing.TB, allowed string, cfg Config) *testEngine {
 }
 
 // addEndpoint creates an enabled endpoint subscribed to every event type.
-func (e *testEngine) addEndpoint(t testing.TB, url string, headers ...models.Header) *models.Endpoint {
+func (e *testEngine) addEndpoint(t testing.TB, url string, headers ...catalog.Header) *models.Endpoint {
 	t.Helper()
 	var names []string
-	for _, et := range EventTypes() {
+	for _, et := range catalog.EventTypes() {
 		names = append(names, et.Name)
 	}
-	ep := &models.Endpoint{UserID: e.userID, URL: url, Enabled: true, Secret: GenerateSecret(), Headers: headers}
+	ep := &models.Endpoint{UserID: e.userID, URL: url, Enabled: true, Secret: catalog.GenerateSecret(), Headers: headers}
 	ep.Events = strings.Join(names, ",")
 	if err := e.store.CreateEndpoint(t.Context(), ep); err != nil {
 		t.Fatal(err)

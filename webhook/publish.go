@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -28,7 +29,7 @@ type PublishedMessage struct {
 // Publish stores an event and a message with its queue job for every enabled
 // endpoint of the user that subscribes to the event's type, in one
 // transaction: when it returns nil, every delivery is durable.
-func (s *Service) Publish(ctx context.Context, userID int64, in EventInput) (*Published, error) {
+func (s *Service) Publish(ctx context.Context, userID int64, in catalog.EventInput) (*Published, error) {
 	return s.publish(ctx, userID, in, false, func(tx *gorm.DB) ([]int64, error) {
 		return s.store.SubscribedEndpoints(ctx, tx, userID, in.Type)
 	})
@@ -37,7 +38,7 @@ func (s *Service) Publish(ctx context.Context, userID int64, in EventInput) (*Pu
 // SendTest sends the sample event of eventType to one endpoint through the
 // same queue, signing and retries as real events, whatever its subscriptions.
 func (s *Service) SendTest(ctx context.Context, userID, endpointID int64, eventType string) (*PublishedMessage, error) {
-	in, err := SampleEvent(eventType, s.cfg.BaseURL, time.Now())
+	in, err := catalog.SampleEvent(eventType, s.cfg.BaseURL, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +58,8 @@ func (s *Service) SendTest(ctx context.Context, userID, endpointID int64, eventT
 	return &pub.Messages[0], nil
 }
 
-func (s *Service) publish(ctx context.Context, userID int64, in EventInput, test bool, targets func(*gorm.DB) ([]int64, error)) (*Published, error) {
-	body, err := BuildPayload(s.cfg.Source, in)
+func (s *Service) publish(ctx context.Context, userID int64, in catalog.EventInput, test bool, targets func(*gorm.DB) ([]int64, error)) (*Published, error) {
+	body, err := catalog.BuildPayload(s.cfg.Source, in)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/hostguard"
 )
 
 // Limits of one attempt, from SPEC.md "Outcome and retries".
@@ -50,7 +51,7 @@ type Sender struct {
 // NewSender builds the shared client. Redirects are never followed and proxy
 // settings from the environment are ignored: a proxy would dial on our behalf
 // and bypass the dial-time address check.
-func NewSender(policy *HostPolicy, resolver Resolver, userAgent string) *Sender {
+func NewSender(policy *hostguard.HostPolicy, resolver hostguard.Resolver, userAgent string) *Sender {
 	transport := &http.Transport{
 		Proxy:                 nil,
 		DialContext:           policy.DialContext(resolver),
@@ -78,7 +79,7 @@ type Delivery struct {
 	URL       string
 	MessageID string
 	Body      []byte
-	Headers   []models.Header
+	Headers   []catalog.Header
 	// Secrets signs the body: the current secret first, then a rotated-out one
 	// that is still valid.
 	Secrets []string
@@ -126,7 +127,7 @@ func (s *Sender) Send(ctx context.Context, d Delivery) *Outcome {
 	req.Header.Set("webhook-id", d.MessageID)
 	// The timestamp and signature are fresh on every attempt (Standard Webhooks).
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(out.StartedAt.Unix(), 10))
-	sig, err := SignatureHeader(d.Secrets, d.MessageID, out.StartedAt, d.Body)
+	sig, err := catalog.SignatureHeader(d.Secrets, d.MessageID, out.StartedAt, d.Body)
 	if err != nil {
 		out.ErrorClass, out.ErrorDetail = ClassInvalid, fmt.Sprintf("sign: %v", err)
 		return out
@@ -225,7 +226,7 @@ func truncate(s string, n int) string {
 
 // classifyError turns a transport error into an error class and a plain sentence.
 func classifyError(err error) (class, detail string) {
-	var blocked *BlockedError
+	var blocked *hostguard.BlockedError
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError

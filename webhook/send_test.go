@@ -8,11 +8,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/hostguard"
 )
 
 func newLoopbackSender(t *testing.T) *Sender {
 	t.Helper()
-	policy, err := ParseAllowedHosts("loopback")
+	policy, err := hostguard.ParseAllowedHosts("loopback")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +23,7 @@ func newLoopbackSender(t *testing.T) *Sender {
 }
 
 func testDelivery(url string) Delivery {
-	return Delivery{URL: url, MessageID: "msg_test", Body: []byte(`{}`), Secrets: []string{GenerateSecret()}}
+	return Delivery{URL: url, MessageID: "msg_test", Body: []byte(`{}`), Secrets: []string{catalog.GenerateSecret()}}
 }
 
 func TestSendKeepsAtMost64KiBOfTheAnswer(t *testing.T) {
@@ -78,8 +81,8 @@ func TestSendIgnoresEnvironmentProxy(t *testing.T) {
 	// test resolver maps it to the loopback receiver.
 	rec := &receiver{}
 	srv := serve(t, rec)
-	policy, _ := ParseAllowedHosts("loopback")
-	sender := NewSender(policy, fakeResolver{"hooks.example.test": {netip.MustParseAddr("127.0.0.1")}}, "loadhook/test")
+	policy, _ := hostguard.ParseAllowedHosts("loopback")
+	sender := NewSender(policy, hostguard.StaticResolver{"hooks.example.test": {netip.MustParseAddr("127.0.0.1")}}, "loadhook/test")
 	url := "http://hooks.example.test:" + srv.URL[len("http://127.0.0.1:"):]
 	out := sender.Send(context.Background(), testDelivery(url))
 	if !out.Success() || len(rec.got()) != 1 || proxied.Load() != 0 {

@@ -18,6 +18,8 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"gorm.io/gorm"
 
+	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -42,7 +44,7 @@ type Config struct {
 
 func (c *Config) defaults() {
 	if c.Source == "" {
-		c.Source = DefaultSource
+		c.Source = catalog.DefaultSource
 	}
 	if c.Workers <= 0 {
 		c.Workers = 100
@@ -70,7 +72,7 @@ type Service struct {
 	db        *gorm.DB
 	store     *models.Store
 	sender    *Sender
-	policy    *HostPolicy
+	policy    *hostguard.HostPolicy
 	limiter   *endpointLimiter
 	endpoints *endpointCache
 	handoff   *handoff
@@ -82,7 +84,7 @@ type Service struct {
 
 // NewService migrates the queue's tables and builds the queue client; call
 // Start to begin delivering.
-func NewService(ctx context.Context, store *models.Store, policy *HostPolicy, resolver Resolver, cfg Config) (*Service, error) {
+func NewService(ctx context.Context, store *models.Store, policy *hostguard.HostPolicy, resolver hostguard.Resolver, cfg Config) (*Service, error) {
 	cfg.defaults()
 	db := store.DB()
 	sqlDB, err := db.DB()
@@ -214,4 +216,4 @@ func (s *Service) Stop(ctx context.Context) error {
 }
 
 // Policy is the host policy outgoing requests obey; forms use it to warn early.
-func (s *Service) Policy() *HostPolicy { return s.policy }
+func (s *Service) Policy() *hostguard.HostPolicy { return s.policy }

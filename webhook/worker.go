@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -141,7 +141,7 @@ func attemptRow(msg *models.Message, ep *models.Endpoint, out *Outcome) *models.
 		Number:          msg.Attempts,
 		StartedAt:       out.StartedAt,
 		URL:             ep.URL,
-		RequestHeaders:  headersJSON(MaskHeaders(out.RequestHeaders, ep.Headers)),
+		RequestHeaders:  headersJSON(catalog.MaskHeaders(out.RequestHeaders, ep.Headers)),
 		ResponseStatus:  out.Status,
 		ResponseHeaders: headersJSON(out.ResponseHeaders),
 		ResponseBody:    out.ResponseBody,
@@ -163,41 +163,4 @@ func headersJSON(h http.Header) string {
 	}
 	b, _ := json.Marshal(h)
 	return string(b)
-}
-
-// MaskHeaders returns a copy of h fit for the delivery log: the signature and
-// the values of sensitive custom headers are masked.
-func MaskHeaders(h http.Header, custom []models.Header) http.Header {
-	if h == nil {
-		return nil
-	}
-	out := h.Clone()
-	for _, c := range custom {
-		if IsSensitiveHeader(c.Name) {
-			out.Set(c.Name, MaskValue(c.Value))
-		}
-	}
-	if sig := out.Get("webhook-signature"); sig != "" {
-		out.Set("webhook-signature", "v1,••••••••")
-	}
-	return out
-}
-
-// IsSensitiveHeader reports whether a header usually carries a credential.
-func IsSensitiveHeader(name string) bool {
-	n := strings.ToLower(name)
-	for _, word := range []string{"authorization", "token", "secret", "key", "password", "cookie", "signature", "auth"} {
-		if strings.Contains(n, word) {
-			return true
-		}
-	}
-	return false
-}
-
-// MaskValue hides a secret value, keeping a short hint of its start.
-func MaskValue(v string) string {
-	if len(v) <= 8 {
-		return "••••••••"
-	}
-	return v[:4] + "••••••••"
 }

@@ -33,6 +33,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/serverproc"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
@@ -479,11 +481,11 @@ type baselineResult struct {
 // baseline POSTs the same payload the server sends, with the same headers'
 // worth of identity, straight to the same receiver from a keep-alive client.
 func (b *bench) baseline(ctx context.Context) (*baselineResult, error) {
-	in, reqErr := webhook.ParseEventRequest(b.startedEvent())
+	in, reqErr := catalog.ParseEventRequest(b.startedEvent())
 	if reqErr != nil {
 		return nil, reqErr
 	}
-	payload, err := webhook.BuildPayload(webhook.DefaultSource, in)
+	payload, err := catalog.BuildPayload(catalog.DefaultSource, in)
 	if err != nil {
 		return nil, err
 	}
@@ -939,7 +941,7 @@ func (b *bench) publishBacklog(ctx context.Context, dbPath string, users []int64
 	if err != nil {
 		return nil, fmt.Errorf("backlog sealer: %w", err)
 	}
-	policy, err := webhook.ParseAllowedHosts("loopback")
+	policy, err := hostguard.ParseAllowedHosts("loopback")
 	if err != nil {
 		return nil, fmt.Errorf("backlog policy: %w", err)
 	}
@@ -948,7 +950,7 @@ func (b *bench) publishBacklog(ctx context.Context, dbPath string, users []int64
 		return nil, fmt.Errorf("backlog engine: %w", err)
 	}
 	defer svc.Stop(context.Background())
-	in, reqErr := webhook.ParseEventRequest(b.startedEvent())
+	in, reqErr := catalog.ParseEventRequest(b.startedEvent())
 	if reqErr != nil {
 		return nil, reqErr
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/loadhook/loadhook/handlers"
+	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/serverproc"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
@@ -119,7 +120,7 @@ func startInProcess(ctx context.Context, dbPath, secret string, env []string, lo
 		return nil, fmt.Errorf("log level %q: %w", set.logLevel, err)
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
-	policy, err := webhook.ParseAllowedHosts("loopback")
+	policy, err := hostguard.ParseAllowedHosts("loopback")
 	if err != nil {
 		return nil, fmt.Errorf("allowed hosts: %w", err)
 	}

@@ -23,8 +23,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
-	"github.com/loadhook/loadhook/webhook"
 )
 
 // Options starts one server process.
@@ -307,7 +307,7 @@ func (s *Seeder) AddUser(ctx context.Context, email string) (userID int64, token
 
 // AddEndpoint creates an enabled endpoint subscribed to events (comma list).
 func (s *Seeder) AddEndpoint(ctx context.Context, userID int64, url, events string) (int64, error) {
-	ep := &models.Endpoint{UserID: userID, URL: url, Events: events, Enabled: true, Secret: webhook.GenerateSecret()}
+	ep := &models.Endpoint{UserID: userID, URL: url, Events: events, Enabled: true, Secret: catalog.GenerateSecret()}
 	if err := s.store.CreateEndpoint(ctx, ep); err != nil {
 		return 0, fmt.Errorf("seed endpoint %s: %w", url, err)
 	}
