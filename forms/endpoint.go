@@ -29,11 +29,15 @@ type HeaderRow struct {
 	Value string
 	// Masked names the saved header whose value this row shows masked. It
 	// travels in a hidden field, so a masked value sent back unchanged keeps
-	// the saved value, and the plain value never reaches the page.
+	// the saved value, and the plain value never reaches the page. What comes
+	// back is only a claim: KeepMasked checks it against the stored headers.
 	Masked string
 
 	kept  bool
 	saved string
+	// renamedFrom names the saved header whose masked value this row sends
+	// back under another name; the value must then be typed again.
+	renamedFrom string
 }
 
 // Kept reports whether the row stands for a saved value it shows masked.
@@ -176,19 +180,30 @@ func at(s []string, i int) string {
 }
 
 // KeepMasked marks the rows that send back a masked value unchanged, so they
-// keep the saved value of the header the row's hidden marker names.
+// keep the saved value of the header the row's hidden marker names. Only a
+// row that still carries that header's name keeps it: masking follows the
+// stored header, so a secret never moves to a name that would show or log it
+// in clear. Markers that match no stored masked header are dropped, so the
+// page shows a row as masked only when the server masked it. Call it with
+// nil for a new endpoint.
 func (f *EndpointForm) KeepMasked(saved []catalog.Header) {
 	for i := range f.Headers {
 		row := &f.Headers[i]
-		row.kept, row.saved = false, ""
-		if row.Masked == "" {
+		marker := row.Masked
+		row.Masked, row.kept, row.saved, row.renamedFrom = "", false, "", ""
+		if marker == "" {
 			continue
 		}
 		for _, h := range saved {
-			if strings.EqualFold(h.Name, row.Masked) && row.Value == catalog.MaskValue(h.Value) {
-				row.kept, row.saved = true, h.Value
+			if !strings.EqualFold(h.Name, marker) || !catalog.IsSensitiveHeader(h.Name) || row.Value != catalog.MaskValue(h.Value) {
+				continue
+			}
+			if !strings.EqualFold(row.Name, h.Name) {
+				row.renamedFrom = h.Name
 				break
 			}
+			row.Masked, row.kept, row.saved = h.Name, true, h.Value
+			break
 		}
 	}
 }
@@ -304,7 +319,10 @@ func (f *EndpointForm) validateHeaders(errs *EndpointErrors) {
 			e.Name = "This header is already set above."
 		}
 		seen[lower] = true
-		if row.Name != "" && !row.kept {
+		switch {
+		case row.renamedFrom != "":
+			e.Value = "Type the value again: a saved " + row.renamedFrom + " value stays with that name and isn't copied to a renamed header."
+		case row.Name != "" && !row.kept:
 			e.Value = checkHeaderValue(row.Value)
 		}
 		if e.Name != "" || e.Value != "" {

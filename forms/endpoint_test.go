@@ -157,18 +157,25 @@ func TestKeepMasked(t *testing.T) {
 		t.Fatalf("sensitive header shown as %+v", f.Headers[1])
 	}
 
+	const renamed = "Type the value again"
 	tests := []struct {
-		name string
-		row  HeaderRow
-		kept bool
-		save string
+		name   string
+		row    HeaderRow
+		kept   bool
+		save   string
+		masked string // the marker after KeepMasked, as the page would show it
+		err    string // substring of the row's value error; "" means valid
 	}{
-		{"unchanged", HeaderRow{Name: "Authorization", Value: "Bear••••••••", Masked: "Authorization"}, true, "Bearer s3cr3t-value"},
-		{"renamed keeps value", HeaderRow{Name: "X-Auth", Value: "Bear••••••••", Masked: "authorization"}, true, "Bearer s3cr3t-value"},
-		{"new value", HeaderRow{Name: "Authorization", Value: "Bearer new", Masked: "Authorization"}, false, "Bearer new"},
-		{"mask without marker", HeaderRow{Name: "Authorization", Value: "Bear••••••••"}, false, "Bear••••••••"},
-		{"marker of unknown header", HeaderRow{Name: "Authorization", Value: "Bear••••••••", Masked: "X-Other"}, false, "Bear••••••••"},
-		{"mask of another value", HeaderRow{Name: "Authorization", Value: "Xxxx••••••••", Masked: "Authorization"}, false, "Xxxx••••••••"},
+		{"unchanged", HeaderRow{Name: "Authorization", Value: "Bear••••••••", Masked: "Authorization"}, true, "Bearer s3cr3t-value", "Authorization", ""},
+		{"case of name changed", HeaderRow{Name: "authorization", Value: "Bear••••••••", Masked: "AUTHORIZATION"}, true, "Bearer s3cr3t-value", "Authorization", ""},
+		{"renamed to a plain name", HeaderRow{Name: "X-Foo", Value: "Bear••••••••", Masked: "Authorization"}, false, "Bear••••••••", "", renamed},
+		{"renamed to another secret name", HeaderRow{Name: "X-Api-Key", Value: "Bear••••••••", Masked: "Authorization"}, false, "Bear••••••••", "", renamed},
+		{"renamed with a new value", HeaderRow{Name: "X-Foo", Value: "typed again", Masked: "Authorization"}, false, "typed again", "", ""},
+		{"new value", HeaderRow{Name: "Authorization", Value: "Bearer new", Masked: "Authorization"}, false, "Bearer new", "", ""},
+		{"mask without marker", HeaderRow{Name: "Authorization", Value: "Bear••••••••"}, false, "Bear••••••••", "", "whole new value"},
+		{"marker of unknown header", HeaderRow{Name: "Authorization", Value: "Bear••••••••", Masked: "X-Other"}, false, "Bear••••••••", "", "whole new value"},
+		{"marker of a header shown in clear", HeaderRow{Name: "X-Team", Value: "••••••••", Masked: "X-Team"}, false, "••••••••", "", "whole new value"},
+		{"mask of another value", HeaderRow{Name: "Authorization", Value: "Xxxx••••••••", Masked: "Authorization"}, false, "Xxxx••••••••", "", "whole new value"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,13 +184,31 @@ func TestKeepMasked(t *testing.T) {
 			if f.Headers[0].Kept() != tc.kept {
 				t.Fatalf("Kept() = %v, want %v", f.Headers[0].Kept(), tc.kept)
 			}
+			if f.Headers[0].Masked != tc.masked {
+				t.Errorf("Masked = %q, want %q", f.Headers[0].Masked, tc.masked)
+			}
 			if got := f.SavedHeaders()[0].Value; got != tc.save {
 				t.Errorf("saved value = %q, want %q", got, tc.save)
 			}
-			if errs := f.Validate(); errs.Any() != strings.Contains(tc.save, "••••") {
-				t.Errorf("Validate() = %+v", errs)
+			errs := f.Validate()
+			if got := errs.Row(0).Value; !strings.Contains(got, tc.err) || (tc.err == "") != !errs.Any() {
+				t.Errorf("value error = %q, want %q (all: %+v)", got, tc.err, errs)
 			}
 		})
+	}
+}
+
+// TestKeepMaskedNewEndpoint: a new endpoint has nothing saved, so a marker
+// sent with it is dropped and a masked value is refused.
+func TestKeepMaskedNewEndpoint(t *testing.T) {
+	f := validForm()
+	f.Headers = []HeaderRow{{Name: "Authorization", Value: "Bear••••••••", Masked: "Authorization"}}
+	f.KeepMasked(nil)
+	if f.Headers[0].Masked != "" || f.Headers[0].Kept() {
+		t.Fatalf("row after KeepMasked(nil) = %+v", f.Headers[0])
+	}
+	if errs := f.Validate(); !strings.Contains(errs.Row(0).Value, "whole new value") {
+		t.Errorf("value error = %q", errs.Row(0).Value)
 	}
 }
 

@@ -101,6 +101,8 @@ func (s *Server) createEndpoint(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
 	form := forms.ParseEndpointForm(values)
+	// Nothing is saved yet, so no row may claim to stand for a saved value.
+	form.KeepMasked(nil)
 	var errs forms.EndpointErrors
 	if headerAction(&form, &errs, values.Get("action")) {
 		return s.render(c, http.StatusOK, views.EndpointPage(s.endpointPage(c, nil, form, errs)))
@@ -152,11 +154,13 @@ func (s *Server) updateEndpoint(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
 	form := forms.ParseEndpointForm(values)
+	// Before anything is rendered: the page shows a row as masked only if it
+	// masks a header stored under that name.
+	form.KeepMasked(ep.Headers)
 	var errs forms.EndpointErrors
 	if headerAction(&form, &errs, values.Get("action")) {
 		return s.render(c, http.StatusOK, views.EndpointPage(s.endpointPage(c, ep, form, errs)))
 	}
-	form.KeepMasked(ep.Headers)
 	errs = s.validateEndpoint(c.Request().Context(), &form)
 	if errs.Any() {
 		return s.render(c, http.StatusUnprocessableEntity, views.EndpointPage(s.endpointPage(c, ep, form, errs)))

@@ -284,6 +284,53 @@ func TestMaskedHeaderValueIsKeptWhenUnchanged(t *testing.T) {
 	}
 }
 
+// TestRenamedSecretHeaderNeedsItsValue: the hidden marker is the client's
+// claim; a masked value sent back under another name keeps nothing, so the
+// secret can never be stored under a name that shows or logs it in clear.
+func TestRenamedSecretHeaderNeedsItsValue(t *testing.T) {
+	app := newTestApp(t)
+	c := app.signUp("ada@example.com")
+	userID := app.user("ada@example.com").ID
+	id := c.createEndpoint(validEndpoint())
+
+	for _, name := range []string{"X-Foo", "X-Api-Key"} {
+		form := validEndpoint()
+		form["header_name"] = []string{"X-Team", name}
+		form["header_value"] = []string{"checkout", "Bear••••••••"}
+		form["header_masked"] = []string{"", "Authorization"}
+		res := c.post(endpointPath(id, ""), form).wantStatus(http.StatusUnprocessableEntity)
+		if msg := res.testid("header-value-1-error").Text(); !strings.Contains(msg, "Type the value again") {
+			t.Errorf("%s: value error = %q", name, msg)
+		}
+		if strings.Contains(res.body, "s3cr3t-value-123") {
+			t.Fatalf("%s: the re-rendered form contains the plain value", name)
+		}
+		if m, _ := headerRows(res).Eq(1).Find(`input[name="header_masked"]`).Attr("value"); m != "" {
+			t.Errorf("%s: re-rendered with marker %q for a header that masks nothing", name, m)
+		}
+	}
+	ep, _ := app.store.Endpoint(context.Background(), userID, id)
+	want := []catalog.Header{{Name: "X-Team", Value: "checkout"}, {Name: "Authorization", Value: "Bearer s3cr3t-value-123"}}
+	if !slices.Equal(ep.Headers, want) {
+		t.Fatalf("headers = %v, want them unchanged", ep.Headers)
+	}
+	page := c.get(endpointPath(id, "")).wantStatus(http.StatusOK)
+	if strings.Contains(page.body, "s3cr3t-value-123") {
+		t.Fatal("the edit page shows the plain value")
+	}
+
+	// Renaming with the value typed again is a plain edit.
+	form := validEndpoint()
+	form["header_name"] = []string{"X-Team", "X-Foo"}
+	form["header_value"] = []string{"checkout", "typed-again"}
+	form["header_masked"] = []string{"", "Authorization"}
+	c.post(endpointPath(id, ""), form).wantRedirect("/profile/integrations/webhook")
+	ep, _ = app.store.Endpoint(context.Background(), userID, id)
+	if !slices.Equal(ep.Headers, []catalog.Header{{Name: "X-Team", Value: "checkout"}, {Name: "X-Foo", Value: "typed-again"}}) {
+		t.Errorf("after rename with a typed value: %v", ep.Headers)
+	}
+}
+
 func TestUpdateEndpoint(t *testing.T) {
 	app := newTestApp(t)
 	c := app.signUp("ada@example.com")
