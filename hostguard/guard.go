@@ -313,11 +313,41 @@ func isHostName(host string) bool {
 	return !legacy
 }
 
+// metadataAddrs are the known cloud instance metadata and credential
+// services. Most sit in private or link-local ranges, so a broad rule such as
+// "private" or a CIDR would otherwise open them.
+var metadataAddrs = func() map[netip.Addr]bool {
+	set := make(map[netip.Addr]bool)
+	for _, s := range []string{
+		"169.254.169.254",    // AWS, GCP, Azure, OCI, DigitalOcean, OpenStack, IBM, Hetzner, Linode, ...
+		"fd00:ec2::254",      // AWS instance metadata over IPv6
+		"169.254.170.2",      // AWS ECS task metadata and credentials
+		"169.254.170.23",     // AWS EKS Pod Identity agent
+		"fd00:ec2::23",       // AWS EKS Pod Identity agent over IPv6
+		"fd20:ce::254",       // GCP metadata server over IPv6
+		"168.63.129.16",      // Azure WireServer
+		"fd00:c1::a9fe:a9fe", // OCI instance metadata over IPv6
+		"192.0.0.192",        // Oracle Cloud Classic metadata
+		"100.100.100.200",    // Alibaba Cloud
+		"169.254.0.23",       // Tencent Cloud
+		"169.254.42.42",      // Scaleway
+		"fd00:42::42",        // Scaleway over IPv6
+		"fd00:a9fe:a9fe::1",  // Akamai (Linode) over IPv6
+		"fe80::a9fe:a9fe",    // OpenStack over IPv6
+	} {
+		set[netip.MustParseAddr(s)] = true
+	}
+	return set
+}()
+
 // classifyAddr says what kind of destination ip (without zone, not wrapping
 // another address) is.
 func classifyAddr(ip netip.Addr) addrKind {
 	if ip.Is4In6() {
 		ip = ip.Unmap()
+	}
+	if metadataAddrs[ip] {
+		return kindMetadata
 	}
 	if ip.Is4() {
 		return classifyIPv4(ip.As4())
@@ -330,10 +360,6 @@ func classifyIPv4(a [4]byte) addrKind {
 	switch {
 	case a == [4]byte{0, 0, 0, 0}:
 		return kindUnspecified
-	case a == [4]byte{169, 254, 169, 254}, // AWS, GCP, Azure, OpenStack...
-		a == [4]byte{100, 100, 100, 200}, // Alibaba Cloud
-		a == [4]byte{168, 63, 129, 16}:   // Azure WireServer
-		return kindMetadata
 	case a == [4]byte{255, 255, 255, 255}:
 		return kindBroadcast
 	case a[0] == 127:
@@ -368,8 +394,6 @@ func classifyIPv6(a [16]byte) addrKind {
 		return kindUnspecified
 	case netip.IPv6Loopback():
 		return kindLoopback
-	case netip.AddrFrom16([16]byte{0xfd, 0x00, 0x0e, 0xc2, 14: 0x02, 15: 0x54}): // fd00:ec2::254, AWS
-		return kindMetadata
 	}
 	switch {
 	case a[0]&0xfe == 0xfc: // fc00::/7

@@ -429,6 +429,60 @@ func TestGuardPolicies(t *testing.T) {
 	}
 }
 
+// TestGuardMetadataNeedsExactItem: every known metadata service, IPv4 and
+// IPv6, stays blocked under every broad rule and opens only when named.
+func TestGuardMetadataNeedsExactItem(t *testing.T) {
+	metadata := []string{
+		"169.254.169.254",    // AWS, GCP, Azure, OCI, DigitalOcean, OpenStack, ...
+		"fd00:ec2::254",      // AWS IPv6
+		"169.254.170.2",      // AWS ECS
+		"169.254.170.23",     // AWS EKS Pod Identity
+		"fd00:ec2::23",       // AWS EKS Pod Identity IPv6
+		"fd20:ce::254",       // GCP IPv6
+		"168.63.129.16",      // Azure WireServer
+		"fd00:c1::a9fe:a9fe", // OCI IPv6
+		"192.0.0.192",        // Oracle Cloud Classic
+		"100.100.100.200",    // Alibaba Cloud
+		"169.254.0.23",       // Tencent Cloud
+		"169.254.42.42",      // Scaleway
+		"fd00:42::42",        // Scaleway IPv6
+		"fd00:a9fe:a9fe::1",  // Akamai (Linode) IPv6
+		"fe80::a9fe:a9fe",    // OpenStack IPv6
+	}
+	broad := []string{
+		"external",
+		"private",
+		"private,loopback,external",
+		"10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,169.254.0.0/16,168.63.0.0/16,192.0.0.0/24",
+		"fc00::/7,fe80::/10,fd00::/8,fd00:ec2::/32,::/0,0.0.0.0/0",
+		"*.example.com,metadata.google.internal",
+	}
+	for _, ip := range metadata {
+		addr := netip.MustParseAddr(ip)
+		for _, spec := range broad {
+			t.Run(spec+"/"+ip, func(t *testing.T) {
+				p := mustPolicy(t, spec)
+				for _, host := range []string{ip, "hooks.example.com", "metadata.google.internal"} {
+					checkVerdict(t, "Check("+host+")", p.Check(host, addr), "a cloud metadata address")
+				}
+				u := urlFor(ip)
+				checkVerdict(t, "CheckURL("+u+")", p.CheckURL(context.Background(), u, StaticResolver{}), "a cloud metadata address")
+				var be *BlockedError
+				if err := p.Check(ip, addr); errors.As(err, &be) && !strings.Contains(err.Error(), ip+"/") {
+					t.Errorf("message %q does not name the item that would allow it", err)
+				}
+			})
+		}
+		t.Run("named/"+ip, func(t *testing.T) {
+			for _, spec := range []string{ip, "private," + ip, netip.PrefixFrom(addr, addr.BitLen()).String()} {
+				if err := mustPolicy(t, spec).Check(ip, addr); err != nil {
+					t.Errorf("%s: Check = %v, want allowed", spec, err)
+				}
+			}
+		})
+	}
+}
+
 // canary is a loopback listener that counts the connections it accepts.
 type canary struct {
 	ln       net.Listener
