@@ -1,0 +1,300 @@
+package views
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// Message states as the delivery log shows them.
+const (
+	statePending   = "pending"
+	stateRetrying  = "retrying"
+	stateSucceeded = "succeeded"
+	stateFailed    = "failed"
+)
+
+// PathDeliveryBase is where a message's detail page lives, under its id.
+const PathDeliveryBase = "/profile/integrations/webhook/deliveries/"
+
+// DeliveryPath is a message's detail page; suffix, if any, names an action on it.
+func DeliveryPath(messageID, suffix string) string {
+	p := PathDeliveryBase + url.PathEscape(messageID)
+	if suffix != "" {
+		p += "/" + suffix
+	}
+	return p
+}
+
+// DeliveriesPath is an endpoint's delivery log with the filters of q.
+func DeliveriesPath(endpointID int64, q DeliveryQuery) string {
+	p := EndpointPath(endpointID, "deliveries")
+	if v := q.Values().Encode(); v != "" {
+		p += "?" + v
+	}
+	return p
+}
+
+// RecentDeliveriesPath is the short list of the endpoint page, as a fragment.
+func RecentDeliveriesPath(endpointID int64) string {
+	return EndpointPath(endpointID, "deliveries") + "?view=recent"
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value string
+	Label string
+}
+
+// StateOptions are the states the log can be filtered by.
+var StateOptions = []Option{
+	{statePending, "Pending"}, {stateRetrying, "Retrying"}, {stateSucceeded, "Succeeded"}, {stateFailed, "Failed"},
+}
+
+// StatusOptions are the answer classes the log can be filtered by.
+var StatusOptions = []Option{
+	{"2xx", "2xx success"}, {"3xx", "3xx redirect"}, {"4xx", "4xx client error"}, {"5xx", "5xx server error"},
+	{"none", "No HTTP answer"},
+}
+
+// TimeRange is a preset period of the filters and of "Resend failed".
+type TimeRange struct {
+	Value    string
+	Label    string
+	Duration time.Duration
+}
+
+// TimeRanges are the presets, shortest first.
+var TimeRanges = []TimeRange{
+	{"1h", "Last hour", time.Hour},
+	{"24h", "Last 24 hours", 24 * time.Hour},
+	{"7d", "Last 7 days", 7 * 24 * time.Hour},
+	{"30d", "Last 30 days", 30 * 24 * time.Hour},
+}
+
+// LookupTimeRange finds a preset by its value.
+func LookupTimeRange(v string) (TimeRange, bool) {
+	for _, r := range TimeRanges {
+		if r.Value == v {
+			return r, true
+		}
+	}
+	return TimeRange{}, false
+}
+
+// DeliveryQuery is the filter form of the delivery log as the user sent it,
+// with invalid values already dropped. It rebuilds the links that keep the
+// filters, so every filtered page has a URL that can be shared.
+type DeliveryQuery struct {
+	State     string
+	EventType string
+	Status    string
+	Range     string
+	// Since and Until are datetime-local values, in UTC.
+	Since  string
+	Until  string
+	Search string
+	// Before is the keyset cursor: show messages older than this id.
+	Before string
+}
+
+// Values encodes the query for a URL, leaving out what is empty.
+func (q DeliveryQuery) Values() url.Values {
+	v := url.Values{}
+	for _, kv := range [][2]string{
+		{"state", q.State}, {"type", q.EventType}, {"status", q.Status}, {"range", q.Range},
+		{"since", q.Since}, {"until", q.Until}, {"q", q.Search}, {"before", q.Before},
+	} {
+		if kv[1] != "" {
+			v.Set(kv[0], kv[1])
+		}
+	}
+	return v
+}
+
+// Filtered reports whether any filter narrows the log.
+func (q DeliveryQuery) Filtered() bool {
+	q.Before = ""
+	return q != DeliveryQuery{}
+}
+
+// DeliveryRow is one message in the delivery log.
+type DeliveryRow struct {
+	ID          string
+	EventType   string
+	Test        bool
+	State       string
+	Attempts    int
+	MaxAttempts int
+	// LastStatus is the HTTP status of the last attempt, 0 without an answer.
+	LastStatus int
+	// LastError is the error class of the last attempt.
+	LastError     string
+	LastDuration  time.Duration
+	CreatedAt     time.Time
+	NextAttemptAt *time.Time
+}
+
+// InFlight reports whether the message still has attempts coming.
+func (r DeliveryRow) InFlight() bool { return r.State == statePending || r.State == stateRetrying }
+
+// result is what the last attempt got: a status, else an error class.
+func (r DeliveryRow) result() string {
+	switch {
+	case r.LastStatus > 0:
+		return itoa(r.LastStatus)
+	case r.LastError != "":
+		return r.LastError
+	}
+	return "—"
+}
+
+func (r DeliveryRow) resultClass() string {
+	switch {
+	case r.LastStatus >= 200 && r.LastStatus < 300:
+		return "result-ok"
+	case r.LastStatus > 0 || r.LastError != "":
+		return "result-bad"
+	}
+	return "muted"
+}
+
+// DeliveryListProps are the props of the list of messages, which is also
+// the fragment htmx fetches to refresh it.
+type DeliveryListProps struct {
+	EndpointID int64
+	Rows       []DeliveryRow
+	Query      DeliveryQuery
+	// Next is the cursor of the older page, "" on the last page.
+	Next string
+	// Compact is the short list on the endpoint page: no paging, a link to
+	// the whole log instead.
+	Compact bool
+	Now     time.Time
+}
+
+// InFlight reports whether any row is still being delivered: only then does
+// the list refresh itself.
+func (p DeliveryListProps) InFlight() bool {
+	for _, r := range p.Rows {
+		if r.InFlight() {
+			return true
+		}
+	}
+	return false
+}
+
+func (p DeliveryListProps) refreshURL() string {
+	if p.Compact {
+		return RecentDeliveriesPath(p.EndpointID)
+	}
+	return DeliveriesPath(p.EndpointID, p.Query)
+}
+
+func (p DeliveryListProps) olderURL() string {
+	q := p.Query
+	q.Before = p.Next
+	return DeliveriesPath(p.EndpointID, q)
+}
+
+func (p DeliveryListProps) newestURL() string {
+	q := p.Query
+	q.Before = ""
+	return DeliveriesPath(p.EndpointID, q)
+}
+
+// HealthWindow sums up an endpoint's attempts over a period.
+type HealthWindow struct {
+	Label     string
+	Attempts  int64
+	Succeeded int64
+	P50, P95  time.Duration
+}
+
+// rateClass colours the success rate: green from 95 %, amber from 80 %,
+// red below, like the state badges.
+func (h HealthWindow) rateClass() string {
+	switch {
+	case h.Attempts == 0:
+		return "health-rate"
+	case h.Succeeded*100 >= h.Attempts*95:
+		return "health-rate rate-good"
+	case h.Succeeded*100 >= h.Attempts*80:
+		return "health-rate rate-warn"
+	}
+	return "health-rate rate-bad"
+}
+
+func (h HealthWindow) rate() string {
+	if h.Attempts == 0 {
+		return "—"
+	}
+	return percent(100 * float64(h.Succeeded) / float64(h.Attempts))
+}
+
+// EndpointDeliveriesProps are the props of the delivery part of the
+// endpoint page: test events, health and the recent deliveries.
+type EndpointDeliveriesProps struct {
+	EndpointID int64
+	CSRF       string
+	EventTypes []EventGroup
+	Health     []HealthWindow
+	Chart      Chart
+	Recent     DeliveryListProps
+}
+
+// DeliveriesPageProps are the props of an endpoint's whole delivery log.
+type DeliveriesPageProps struct {
+	Page        Page
+	EndpointID  int64
+	EndpointURL string
+	EventTypes  []EventGroup
+	// Notes say which filter values were ignored, and why.
+	Notes []string
+	List  DeliveryListProps
+}
+
+// TestEventSentProps are the props of htmx's answer to "Send test event".
+type TestEventSentProps struct {
+	EventType string
+	MessageID string
+	List      DeliveryListProps
+}
+
+// duration writes a duration for people: "840 ms", "1.2 s".
+func duration(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+// until says how long until t: "in 3 s", "in 2 min".
+func until(t, now time.Time) string {
+	d := t.Sub(now)
+	switch {
+	case d <= 0:
+		return "now"
+	case d < time.Minute:
+		return fmt.Sprintf("in %d s", int((d+time.Second-1)/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("in %d min", int(d/time.Minute))
+	}
+	return "at " + timeUTC(t)
+}
+
+// due reports whether a retrying message's next attempt is due: then it is
+// running, or about to, and "in 0 s" would read oddly.
+func due(next *time.Time, now time.Time) bool { return !next.After(now) }
+
+// timeExact is a time to the second, in UTC, for titles.
+func timeExact(t time.Time) string {
+	return t.UTC().Format("2 Jan 2006, 15:04:05 UTC")
+}
+
+func attemptsUsed(r DeliveryRow) string { return itoa(r.Attempts) + "/" + itoa(r.MaxAttempts) }
+
+func deliveryCrumbs(endpointID int64, last string) []Breadcrumb {
+	return append(webhookCrumbs[:2:2], Breadcrumb{Label: "Webhook", Href: PathWebhook},
+		Breadcrumb{Label: "Edit endpoint", Href: EndpointPath(endpointID, "")}, Breadcrumb{Label: last})
+}

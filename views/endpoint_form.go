@@ -1,0 +1,106 @@
+package views
+
+import (
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/loadhook/loadhook/forms"
+)
+
+// EndpointPageProps are the props of the new and the edit endpoint pages.
+type EndpointPageProps struct {
+	Page Page
+	// ID is 0 for a new endpoint.
+	ID     int64
+	Form   forms.EndpointForm
+	Errors forms.EndpointErrors
+	Groups []EventGroup
+	// DisabledReason says why the engine turned the endpoint off, if it did.
+	DisabledReason string
+	// PreviousSecretUntil is set while a rotated-out secret still signs.
+	PreviousSecretUntil *time.Time
+	// Extra is rendered below the form on the edit page: the delivery log.
+	Extra templ.Component
+}
+
+// IsNew reports whether the page creates an endpoint.
+func (p EndpointPageProps) IsNew() bool { return p.ID == 0 }
+
+// EventGroup is a fieldset of event checkboxes.
+type EventGroup struct {
+	Name  string
+	Types []EventOption
+}
+
+// EventOption is one event type checkbox.
+type EventOption struct {
+	Name     string
+	Title    string
+	Severity string
+}
+
+// maskedSecret is what the page shows until the user asks to reveal.
+const maskedSecret = "whsec_••••••••••••••••••••••••"
+
+func (p EndpointPageProps) action() string {
+	if p.IsNew() {
+		return PathNewEndpoint
+	}
+	return EndpointPath(p.ID, "")
+}
+
+func (p EndpointPageProps) crumbs() []Breadcrumb {
+	label := "Edit endpoint"
+	if p.IsNew() {
+		label = "Add endpoint"
+	}
+	return append(webhookCrumbs[:2:2], Breadcrumb{Label: "Webhook", Href: PathWebhook}, Breadcrumb{Label: label})
+}
+
+func groupID(name string) string {
+	out := []byte("events-")
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			out = append(out, c)
+		case 'A' <= c && c <= 'Z':
+			out = append(out, c+'a'-'A')
+		default:
+			out = append(out, '-')
+		}
+	}
+	return string(out)
+}
+
+func allChecked(f forms.EndpointForm, g EventGroup) bool {
+	for _, t := range g.Types {
+		if !f.Subscribes(t.Name) {
+			return false
+		}
+	}
+	return len(g.Types) > 0
+}
+
+// maskedHelp explains a masked value under its input.
+func maskedHelp(h forms.HeaderRow) string {
+	if h.Masked == "" {
+		return ""
+	}
+	return "Hidden. Leave it as is to keep the saved value, or type a new one."
+}
+
+func rowKey(i int) string {
+	if i < 0 {
+		return "new"
+	}
+	return itoa(i)
+}
+
+// SecretProps are the props of the page that reveals a secret without JavaScript.
+type SecretProps struct {
+	Page        Page
+	EndpointID  int64
+	EndpointURL string
+	Secret      string
+}

@@ -1,0 +1,60 @@
+package views
+
+import "time"
+
+// WebhookListProps are the props of the endpoint list.
+type WebhookListProps struct {
+	Page      Page
+	Endpoints []EndpointCard
+	// Max is how many endpoints a user may have.
+	Max int
+	Now time.Time
+}
+
+// AtLimit reports whether the user may add no more endpoints.
+func (p WebhookListProps) AtLimit() bool { return len(p.Endpoints) >= p.Max }
+
+// EndpointCard is one endpoint in the list.
+type EndpointCard struct {
+	ID             int64
+	URL            string
+	Description    string
+	EventCount     int
+	HeaderCount    int
+	Enabled        bool
+	DisabledReason string
+	// Last is nil until the endpoint has been sent something.
+	Last *LastDelivery
+	// Rate is nil when no message finished in the last 24 hours.
+	Rate *SuccessRate
+}
+
+// LastDelivery is the state of an endpoint's newest message.
+type LastDelivery struct {
+	State  string
+	Status int
+	At     time.Time
+}
+
+// SuccessRate counts the messages of the last 24 hours.
+type SuccessRate struct {
+	Percent   float64
+	Succeeded int64
+	Finished  int64
+}
+
+var webhookCrumbs = []Breadcrumb{{Label: "Profile", Href: PathProfile}, {Label: "Integrations", Href: PathProfile + "#integrations"}, {Label: "Webhook"}}
+
+// ConfirmProps are the props of a page that asks before doing something
+// that cannot be undone; it is what users without JavaScript see.
+type ConfirmProps struct {
+	Page    Page
+	Crumbs  []Breadcrumb
+	Title   string
+	Message string
+	// Subject is the thing concerned, shown as code (a URL, a token name).
+	Subject    string
+	Action     string
+	Confirm    string
+	CancelHref string
+}
