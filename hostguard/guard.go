@@ -220,66 +220,112 @@ func (p *HostPolicy) Check(host string, ip netip.Addr) error {
 	if p.all {
 		return nil
 	}
-	// An address wrapping an IPv4 one reaches that IPv4 address (directly or
-	// through a translator), so it is judged by what it wraps.
-	if form, inner := embeddedIPv4(ip.WithZone("")); len(inner) > 0 {
-		for _, v4 := range inner {
-			if err := p.checkPlain(host, v4); err != nil {
-				var be *BlockedError
-				if errors.As(err, &be) {
-					return &BlockedError{Host: host, IP: ip, Reason: fmt.Sprintf("%s embedding %s, %s", form, v4, be.Reason)}
-				}
-				return err
-			}
+	bare := ip.WithZone("")
+	form, inner := embeddedIPv4(bare)
+	if len(inner) == 0 {
+		return p.checkPlain(host, ip)
+	}
+	// A mapped address is its IPv4 address on this host's own stack, so it
+	// is judged as that address.
+	if bare.Is4In6() {
+		v4 := inner[0]
+		if ok, kind := p.judge(host, v4); !ok {
+			return &BlockedError{Host: host, IP: ip, Reason: fmt.Sprintf("%s embedding %s, %s %s", form, v4, kind.words(), p.hint(allowItem(kind, v4)))}
 		}
 		return nil
 	}
-	return p.checkPlain(host, ip)
+	// The other forms (NAT64, 6to4, Teredo, IPv4-compatible) reach an IPv4
+	// address through a translator or relay somewhere else: not a public
+	// address whatever they embed. Such an address needs an item naming it
+	// (a CIDR or a host pattern), and what it embeds must be allowed too.
+	var items []string
+	if !p.namesTransition(host, bare) {
+		items = append(items, netip.PrefixFrom(bare, bare.BitLen()).String())
+	}
+	reason := form + " embedding " + inner[0].String()
+	if len(inner) > 1 {
+		reason += " and " + inner[1].String()
+	}
+	reason += ", not a public address whatever it embeds"
+	for _, v4 := range inner {
+		if ok, kind := p.judge(host, v4); !ok {
+			items = append(items, allowItem(kind, v4))
+			// What it embeds is the more telling refusal.
+			reason = fmt.Sprintf("%s embedding %s, %s", form, v4, kind.words())
+			break
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return &BlockedError{Host: host, IP: ip, Reason: reason + " " + p.hint(items...)}
+}
+
+// namesTransition reports whether an item names the transition address ip
+// itself: a CIDR or IP containing it, or a pattern matching the host.
+func (p *HostPolicy) namesTransition(host string, ip netip.Addr) bool {
+	for _, prefix := range p.prefixes {
+		if prefix.Contains(ip) {
+			return true
+		}
+	}
+	return p.matchesName(host)
 }
 
 // checkPlain checks an address that wraps no other.
 func (p *HostPolicy) checkPlain(host string, ip netip.Addr) error {
 	bare := ip.WithZone("")
-	kind := classifyAddr(bare)
+	if ok, kind := p.judge(host, bare); !ok {
+		return &BlockedError{Host: host, IP: ip, Reason: kind.words() + " " + p.hint(allowItem(kind, bare))}
+	}
+	return nil
+}
+
+// judge says whether the policy allows ip (without zone, wrapping no other
+// address) for host, and what kind of address it is.
+func (p *HostPolicy) judge(host string, ip netip.Addr) (bool, addrKind) {
+	kind := classifyAddr(ip)
 	// Metadata and unspecified addresses are too dangerous to open by any
 	// broad rule: only an item naming that very address allows them.
 	explicitOnly := kind == kindMetadata || kind == kindUnspecified
 	for _, prefix := range p.prefixes {
-		if explicitOnly && !(prefix.IsSingleIP() && prefix.Addr() == bare) {
+		if explicitOnly && !(prefix.IsSingleIP() && prefix.Addr() == ip) {
 			continue
 		}
-		if prefix.Contains(bare) {
-			return nil
+		if prefix.Contains(ip) {
+			return true, kind
 		}
 	}
 	if !explicitOnly && p.matchesName(host) {
-		return nil
+		return true, kind
 	}
 	switch {
 	case kind == kindExternal && p.external,
 		kind == kindPrivate && p.private,
 		kind == kindLoopback && p.loopback:
-		return nil
+		return true, kind
 	}
-	return &BlockedError{Host: host, IP: ip, Reason: kind.words() + " " + p.hint(kind, bare)}
+	return false, kind
 }
 
-// hint says how to change the setting to allow ip.
-func (p *HostPolicy) hint(kind addrKind, ip netip.Addr) string {
-	var item string
+// allowItem is the setting item that would allow an address of kind like ip.
+func allowItem(kind addrKind, ip netip.Addr) string {
 	switch kind {
 	case kindExternal:
-		item = "external"
+		return "external"
 	case kindPrivate:
-		item = "private"
+		return "private"
 	case kindLoopback:
-		item = "loopback"
-	default:
-		item = netip.PrefixFrom(ip, ip.BitLen()).String()
+		return "loopback"
 	}
-	spec := item
+	return netip.PrefixFrom(ip, ip.BitLen()).String()
+}
+
+// hint says how to change the setting to allow an address: by adding items.
+func (p *HostPolicy) hint(items ...string) string {
+	spec := strings.Join(items, ",")
 	if cur := p.String(); cur != "" {
-		spec = cur + "," + item
+		spec = cur + "," + spec
 	}
 	return fmt.Sprintf("(set LOADHOOK_ALLOWED_HOSTS=%s to allow it)", spec)
 }

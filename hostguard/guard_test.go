@@ -211,10 +211,12 @@ func TestGuardExternal(t *testing.T) {
 		{"8.8.8.8", ""},
 		{"2606:4700::1111", ""},
 		{"::ffff:93.184.216.34", ""},
-		{"64:ff9b::5db8:d822", ""},
-		{"2002:5db8:d822::1", ""},
+		// Transition forms are not external whatever they embed.
+		{"64:ff9b::5db8:d822", "a NAT64 address embedding 93.184.216.34, not a public address"},
+		{"2002:5db8:d822::1", "a 6to4 address embedding 93.184.216.34, not a public address"},
 		// Teredo with a public client 93.184.216.34.
-		{"2001:0:4136:e378:8000:63bf:a247:27dd", ""},
+		{"2001:0:4136:e378:8000:63bf:a247:27dd", "a Teredo address embedding 93.184.216.34 and 65.54.227.120, not a public address"},
+		{"::93.184.216.34", "an IPv4-compatible address embedding 93.184.216.34, not a public address"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.ip, func(t *testing.T) {
@@ -337,8 +339,8 @@ func TestGuardPolicies(t *testing.T) {
 		{"loopback", "", "127.255.0.9", true},
 		{"loopback", "", "::1", true},
 		{"loopback", "", "::ffff:127.0.0.1", true},
-		{"loopback", "", "64:ff9b::7f00:1", true},
-		{"loopback", "", "2002:7f00:1::1", true},
+		{"loopback", "", "64:ff9b::7f00:1", false},
+		{"loopback", "", "2002:7f00:1::1", false},
 		{"loopback", "", "10.0.0.5", false},
 		{"loopback", "", "192.168.1.1", false},
 		{"loopback", "", "fc00::1", false},
@@ -361,7 +363,7 @@ func TestGuardPolicies(t *testing.T) {
 		{"private,loopback", "", "64:ff9b::a9fe:a9fe", false},
 		{"private,loopback,169.254.169.254/32", "", "169.254.169.254", true},
 		{"private,loopback,169.254.169.254", "", "169.254.169.254", true},
-		{"private,loopback,169.254.169.254/32", "", "64:ff9b::a9fe:a9fe", true},
+		{"private,loopback,169.254.169.254/32", "", "64:ff9b::a9fe:a9fe", false},
 		{"private,loopback,169.254.169.254/32", "", "169.254.1.1", false},
 		{"169.254.0.0/16", "", "169.254.1.1", true},
 		{"169.254.0.0/16", "", "169.254.169.254", false},
@@ -426,6 +428,76 @@ func TestGuardPolicies(t *testing.T) {
 	}
 	if err := mustPolicy(t, "loopback").Check("", netip.Addr{}); !errors.As(err, &be) {
 		t.Errorf("invalid address: %v, want a *BlockedError", err)
+	}
+}
+
+// TestGuardTransitionAddresses: NAT64, 6to4, Teredo and IPv4-compatible
+// addresses open only with an item naming them, and what they embed must be
+// allowed as well.
+func TestGuardTransitionAddresses(t *testing.T) {
+	const (
+		sixToFourPublic = "2002:5db8:d822::1"                    // 93.184.216.34
+		sixToFourLoop   = "2002:7f00:1::1"                       // 127.0.0.1
+		nat64Public     = "64:ff9b::5db8:d822"                   // 93.184.216.34
+		nat64Loop       = "64:ff9b::7f00:1"                      // 127.0.0.1
+		nat64Metadata   = "64:ff9b::a9fe:a9fe"                   // 169.254.169.254
+		localNAT64      = "64:ff9b:1::5db8:d822"                 // 93.184.216.34
+		teredoPublic    = "2001:0:4136:e378:8000:63bf:a247:27dd" // client 93.184.216.34
+		compatPublic    = "::93.184.216.34"
+	)
+	cases := []struct {
+		spec, host, ip string
+		allowed        bool
+	}{
+		{"external", "", sixToFourPublic, false},
+		{"external", "", nat64Public, false},
+		{"external", "", localNAT64, false},
+		{"external", "", teredoPublic, false},
+		{"external", "", compatPublic, false},
+		{"external,private,loopback", "", sixToFourLoop, false},
+		{"external,private,loopback", "", nat64Loop, false},
+		{"external,2002::/16", "", sixToFourPublic, true},
+		{"external,2002::/16", "", sixToFourLoop, false},
+		{"loopback,2002::/16", "", sixToFourLoop, true},
+		{"external,64:ff9b::/96", "", nat64Public, true},
+		{"external,64:ff9b::/96", "", localNAT64, false},
+		{"external,64:ff9b:1::/48", "", localNAT64, true},
+		{"external,2001::/32", "", teredoPublic, true},
+		{"external," + compatPublic, "", compatPublic, true},
+		{"external,64:ff9b::/96", "", nat64Metadata, false},
+		{"external,64:ff9b::/96,169.254.169.254", "", nat64Metadata, true},
+		{"2002::/16", "", sixToFourPublic, false}, // the embedded address is external, not allowed
+		{"*.example.com", "hooks.example.com", sixToFourPublic, true},
+		{"external", "hooks.example.com", sixToFourPublic, false},
+		{"*", "", sixToFourLoop, true},
+		{"*", "", nat64Metadata, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.spec+"/"+tc.host+"/"+tc.ip, func(t *testing.T) {
+			err := mustPolicy(t, tc.spec).Check(tc.host, netip.MustParseAddr(tc.ip))
+			if tc.allowed {
+				if err != nil {
+					t.Errorf("Check = %v, want allowed", err)
+				}
+				return
+			}
+			var be *BlockedError
+			if !errors.As(err, &be) {
+				t.Errorf("Check = %v, want a *BlockedError", err)
+			}
+		})
+	}
+
+	// The message says what it is and names every item that would allow it.
+	err := mustPolicy(t, "external").CheckURL(context.Background(), "https://["+sixToFourPublic+"]/hook", nil)
+	want := "blocked: 2002:5db8:d822::1 is a 6to4 address embedding 93.184.216.34, not a public address whatever it embeds (set LOADHOOK_ALLOWED_HOSTS=external,2002:5db8:d822::1/128 to allow it)"
+	if err == nil || err.Error() != want {
+		t.Errorf("CheckURL error\n got %v\nwant %s", err, want)
+	}
+	err = mustPolicy(t, "external").Check("", netip.MustParseAddr(sixToFourLoop))
+	want = "blocked: 2002:7f00:1::1 is a 6to4 address embedding 127.0.0.1, a loopback address (set LOADHOOK_ALLOWED_HOSTS=external,2002:7f00:1::1/128,loopback to allow it)"
+	if err == nil || err.Error() != want {
+		t.Errorf("Check error\n got %v\nwant %s", err, want)
 	}
 }
 
