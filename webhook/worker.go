@@ -110,14 +110,16 @@ func (s *Service) attempt(ctx context.Context, messageID string, firstRun bool) 
 		msg.State, msg.NextAttemptAt = models.StateRetrying, &next
 		snooze = max(time.Until(next), 0)
 	}
-	if err := s.record(ctx, models.AttemptRecord{Attempt: attemptRow(msg, endpoint, out), Message: msg}); err != nil {
-		return err
-	}
+	// Disable before the final state is visible, so whoever sees the
+	// message failed with 410 also sees the endpoint disabled.
 	if out.Status == http.StatusGone {
 		reason := fmt.Sprintf("the receiver answered 410 Gone on %s UTC (message %s)", out.StartedAt.Format("2 Jan 2006 15:04"), msg.ID)
 		if err := s.store.DisableEndpoint(ctx, msg.EndpointID, reason); err != nil {
 			return err
 		}
+	}
+	if err := s.record(ctx, models.AttemptRecord{Attempt: attemptRow(msg, endpoint, out), Message: msg}); err != nil {
+		return err
 	}
 	if msg.State == models.StateRetrying {
 		return river.JobSnooze(snooze)
