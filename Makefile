@@ -39,6 +39,7 @@ test: vet check-generate check-tidy
 	@if [ -n "$$LOADHOOK_TEST_POSTGRES" ]; then \
 		echo "engine and web app tests on Postgres ($$LOADHOOK_TEST_POSTGRES)"; \
 		$(GO) test -race -count=1 ./models/ ./webhook/ ./handlers/; \
+		$(GO) test -race -count=1 -run '^TestCluster' .; \
 	fi
 
 ## bench: the Go micro-benchmarks, then the end-to-end load run against a

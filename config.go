@@ -12,12 +12,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/loadhook/loadhook/models"
 )
 
 // Config is the whole server configuration, from flags and environment.
 type Config struct {
 	Addr         string
 	DB           string
+	DBMaxConns   int
 	BaseURL      string
 	Secret       string
 	AllowedHosts string
@@ -38,6 +41,7 @@ type setting struct {
 var settings = []setting{
 	{"addr", "LOADHOOK_ADDR", "127.0.0.1:8080", "address to listen on"},
 	{"db", "LOADHOOK_DB", "loadhook.db", "SQLite file path, or a postgres:// URL"},
+	{"db-max-conns", "LOADHOOK_DB_MAX_CONNS", strconv.Itoa(models.DefaultMaxConns), "most Postgres connections this instance opens (keep instances × this below Postgres' max_connections)"},
 	{"base-url", "LOADHOOK_BASE_URL", "", "public URL of this server (default http://ADDR); https makes cookies Secure"},
 	{"secret", "LOADHOOK_SECRET", "", "key for cookies and at-rest encryption (default: generated once, kept in DB.secret)"},
 	{"allowed-hosts", "LOADHOOK_ALLOWED_HOSTS", "external", "where webhooks may be sent: external, private, loopback, *, CIDRs, host patterns (comma-separated)"},
@@ -85,6 +89,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if cfg.PerEndpoint, err = strconv.Atoi(get("per-endpoint")); err != nil || cfg.PerEndpoint < 1 {
 		return nil, fmt.Errorf("per-endpoint %q: want a whole number of at least 1", get("per-endpoint"))
+	}
+	if cfg.DBMaxConns, err = strconv.Atoi(get("db-max-conns")); err != nil || cfg.DBMaxConns < 2 {
+		return nil, fmt.Errorf("db-max-conns %q: want a whole number of at least 2", get("db-max-conns"))
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + cfg.Addr

@@ -57,7 +57,7 @@ func run(cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("LOADHOOK_ALLOWED_HOSTS: %w", err)
 	}
-	db, err := models.Open(cfg.DB)
+	db, err := models.Open(cfg.DB, models.MaxConns(cfg.DBMaxConns))
 	if err != nil {
 		return err
 	}
@@ -66,9 +66,6 @@ func run(cfg *Config) error {
 		return err
 	}
 	defer sqlDB.Close()
-	if err := models.Migrate(db); err != nil {
-		return err
-	}
 	sealer, err := models.NewSealer(secret)
 	if err != nil {
 		return err
@@ -78,9 +75,21 @@ func run(cfg *Config) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	hooks, err := webhook.NewService(ctx, store, policy, nil, webhook.Config{
-		Source: cfg.Source, BaseURL: cfg.BaseURL, Workers: cfg.Workers, PerEndpoint: cfg.PerEndpoint,
-		PollInterval: cfg.PollInterval, Retention: cfg.Retention, UserAgent: "loadhook/" + version, Logger: log,
+	// Instances started together on an empty database take turns: the
+	// first creates the tables and the secret check, the others find them.
+	var hooks *webhook.Service
+	err = models.WithMigrationLock(ctx, db, func() error {
+		if err := models.Migrate(db); err != nil {
+			return err
+		}
+		if err := models.CheckSecret(ctx, db, sealer); err != nil {
+			return err
+		}
+		hooks, err = webhook.NewService(ctx, store, policy, nil, webhook.Config{
+			Source: cfg.Source, BaseURL: cfg.BaseURL, Workers: cfg.Workers, PerEndpoint: cfg.PerEndpoint,
+			PollInterval: cfg.PollInterval, Retention: cfg.Retention, UserAgent: "loadhook/" + version, Logger: log,
+		})
+		return err
 	})
 	if err != nil {
 		return err

@@ -129,10 +129,10 @@ func parseDeliveryQuery(v url.Values, now time.Time) (views.DeliveryQuery, model
 		}
 	}
 	if rng := strings.TrimSpace(v.Get("range")); rng != "" {
-		if r, ok := views.LookupTimeRange(rng); ok {
+		if r, ok := catalog.LookupPeriod(rng); ok {
 			q.Range, f.Since = rng, now.Add(-r.Duration)
 		} else {
-			ignore("Ignored the time range %q: choose 1h, 24h, 7d or 30d.", clip(rng))
+			ignore("Ignored the time range %q: choose %s.", clip(rng), catalog.PeriodValues())
 		}
 	}
 	if since := strings.TrimSpace(v.Get("since")); since != "" {

@@ -60,9 +60,9 @@ func (s *Server) resendFailed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rng, ok := views.LookupTimeRange(c.FormValue("range"))
+	rng, ok := catalog.LookupPeriod(c.FormValue("range"))
 	if !ok {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose a period: the last hour, 24 hours, 7 days or 30 days.")
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose a period: the "+catalog.PeriodLabels()+".")
 	}
 	if !s.resends.allow(fmt.Sprint(ep.UserID)) {
 		return errTooManyResends

@@ -14,23 +14,47 @@ import (
 	"gorm.io/gorm/logger"
 )
 
+// DefaultMaxConns is how many connections one instance opens to Postgres at
+// most. Postgres allows 100 by default: four instances at 20 each, plus
+// their listeners, stay below it.
+const DefaultMaxConns = 20
+
+// Option tunes Open.
+type Option func(*openOptions)
+
+type openOptions struct{ maxConns int }
+
+// MaxConns bounds the Postgres connection pool (SQLite always uses one).
+func MaxConns(n int) Option { return func(o *openOptions) { o.maxConns = n } }
+
+// IsPostgres reports whether dsn names a Postgres database rather than a
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
 // Open connects to the database named by dsn: a postgres:// URL, or else a
 // SQLite file path. SQLite runs in WAL mode with foreign keys on and a busy
 // timeout, through a single connection: the queue driver expects that, and
 // one writer with no lock contention is also SQLite's fastest mode.
-func Open(dsn string) (*gorm.DB, error) {
+func Open(dsn string, opts ...Option) (*gorm.DB, error) {
+	o := openOptions{maxConns: DefaultMaxConns}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	cfg := &gorm.Config{Logger: logger.Discard, TranslateError: true}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgres(dsn) {
+		// GORM pings on open, so a refused connection fails here.
 		db, err := gorm.Open(postgres.Open(dsn), cfg)
 		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
+			return nil, fmt.Errorf("connect to postgres: %w (is the server running and reachable, and below its max_connections? lower LOADHOOK_DB_MAX_CONNS if several instances share it)", err)
 		}
 		sqlDB, err := db.DB()
 		if err != nil {
 			return nil, err
 		}
-		sqlDB.SetMaxOpenConns(40)
-		sqlDB.SetMaxIdleConns(40)
+		sqlDB.SetMaxOpenConns(o.maxConns)
+		sqlDB.SetMaxIdleConns(o.maxConns)
 		return db, nil
 	}
 	sep := "?"
@@ -67,6 +91,15 @@ const sqliteDriver = "sqlite3_loadhook"
 const sqlitePragmas = "PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=10000;"
 
 var registerSQLite sync.Once
+
+// PostgresDSN is the connection URL of a Postgres db, for the queue's
+// listener connections; "" on SQLite.
+func PostgresDSN(db *gorm.DB) string {
+	if d, ok := db.Dialector.(*postgres.Dialector); ok {
+		return d.Config.DSN
+	}
+	return ""
+}
 
 // IsSQLite reports whether db talks to SQLite.
 func IsSQLite(db *gorm.DB) bool {

@@ -57,31 +57,6 @@ var StatusOptions = []Option{
 	{"none", "No HTTP answer"},
 }
 
-// TimeRange is a preset period of the filters and of "Resend failed".
-type TimeRange struct {
-	Value    string
-	Label    string
-	Duration time.Duration
-}
-
-// TimeRanges are the presets, shortest first.
-var TimeRanges = []TimeRange{
-	{"1h", "Last hour", time.Hour},
-	{"24h", "Last 24 hours", 24 * time.Hour},
-	{"7d", "Last 7 days", 7 * 24 * time.Hour},
-	{"30d", "Last 30 days", 30 * 24 * time.Hour},
-}
-
-// LookupTimeRange finds a preset by its value.
-func LookupTimeRange(v string) (TimeRange, bool) {
-	for _, r := range TimeRanges {
-		if r.Value == v {
-			return r, true
-		}
-	}
-	return TimeRange{}, false
-}
-
 // DeliveryQuery is the filter form of the delivery log as the user sent it,
 // with invalid values already dropped. It rebuilds the links that keep the
 // filters, so every filtered page has a URL that can be shared.

@@ -7,23 +7,53 @@ import (
 	"time"
 )
 
-// endpointLimiter caps the attempts in flight per endpoint in this process, so
-// one endpoint that hangs cannot take every worker from the others.
+// endpointLimiter caps the attempts in flight per endpoint, so one endpoint
+// that hangs cannot take every worker from the others. The cap is for the
+// whole cluster: with n live instances, each takes its share (see setShare),
+// so together they never exceed it.
 type endpointLimiter struct {
 	limit int
 	mu    sync.Mutex
+	// share is this process's part of limit; limit while it runs alone.
+	share int
 	slots map[int64]*endpointSlots
 }
 
 type endpointSlots struct {
-	held    chan struct{}
-	waiting int
+	inFlight int
+	waiting  int
+	// freed wakes waiters when a slot is released; a stale wake-up only
+	// makes a waiter look again.
+	freed chan struct{}
 	// typical is a moving average of the endpoint's attempt durations.
 	typical time.Duration
 }
 
 func newEndpointLimiter(limit int) *endpointLimiter {
-	return &endpointLimiter{limit: limit, slots: make(map[int64]*endpointSlots)}
+	return &endpointLimiter{limit: limit, share: limit, slots: make(map[int64]*endpointSlots)}
+}
+
+// setShare divides the cap among n live instances, this one being the
+// rank-th of them (0-based, in an order they all agree on): the shares add
+// up to the cap exactly. With more instances than the cap, some get none
+// and put back what they fetch, for an instance with a share to take.
+func (l *endpointLimiter) setShare(rank, n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.share = shareOf(l.limit, rank, n)
+}
+
+// shareOf is the rank-th of n parts of limit, the remainder going to the
+// first ranks.
+func shareOf(limit, rank, n int) int {
+	if n <= 1 {
+		return limit
+	}
+	share := limit / n
+	if rank < limit%n {
+		share++
+	}
+	return share
 }
 
 func (l *endpointLimiter) get(endpointID int64) *endpointSlots {
@@ -31,10 +61,21 @@ func (l *endpointLimiter) get(endpointID int64) *endpointSlots {
 	defer l.mu.Unlock()
 	s, ok := l.slots[endpointID]
 	if !ok {
-		s = &endpointSlots{held: make(chan struct{}, l.limit)}
+		s = &endpointSlots{freed: make(chan struct{}, l.limit)}
 		l.slots[endpointID] = s
 	}
 	return s
+}
+
+// take claims a slot if the endpoint is below this process's share.
+func (l *endpointLimiter) take(s *endpointSlots) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s.inFlight < l.share {
+		s.inFlight++
+		return true
+	}
+	return false
 }
 
 // acquire takes a slot for the endpoint, waiting up to wait for one to free
@@ -44,10 +85,8 @@ func (l *endpointLimiter) get(endpointID int64) *endpointSlots {
 // holds at most twice its limit in workers.
 func (l *endpointLimiter) acquire(ctx context.Context, endpointID int64, wait time.Duration) bool {
 	s := l.get(endpointID)
-	select {
-	case s.held <- struct{}{}:
+	if l.take(s) {
 		return true
-	default:
 	}
 	l.mu.Lock()
 	if s.waiting >= l.maxWaiting(s, wait) {
@@ -63,13 +102,17 @@ func (l *endpointLimiter) acquire(ctx context.Context, endpointID int64, wait ti
 	}()
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
-	select {
-	case s.held <- struct{}{}:
-		return true
-	case <-timer.C:
-		return false
-	case <-ctx.Done():
-		return false
+	for {
+		select {
+		case <-s.freed:
+			if l.take(s) {
+				return true
+			}
+		case <-timer.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
 	}
 }
 
@@ -81,7 +124,7 @@ func (l *endpointLimiter) maxWaiting(s *endpointSlots, wait time.Duration) int {
 	if s.typical > 0 {
 		rounds = min(max(int(wait/s.typical), 1), 8)
 	}
-	return l.limit * rounds
+	return l.share * rounds
 }
 
 // release frees a slot taken by acquire and notes how long the attempt took.
@@ -93,8 +136,12 @@ func (l *endpointLimiter) release(endpointID int64, took time.Duration) {
 	} else {
 		s.typical = (s.typical*7 + took) / 8
 	}
+	s.inFlight--
 	l.mu.Unlock()
-	<-s.held
+	select {
+	case s.freed <- struct{}{}:
+	default:
+	}
 }
 
 // retryAfter is how long a message turned away by acquire should wait: about

@@ -80,3 +80,40 @@ func TestEndpointLimiterRetryAfter(t *testing.T) {
 		})
 	}
 }
+
+func TestEndpointLimiterShares(t *testing.T) {
+	tests := []struct {
+		limit, n int
+		want     []int
+	}{
+		{4, 1, []int{4}},
+		{4, 2, []int{2, 2}},
+		{4, 3, []int{2, 1, 1}},
+		{4, 4, []int{1, 1, 1, 1}},
+		{4, 6, []int{1, 1, 1, 1, 0, 0}},
+		{1, 2, []int{1, 0}},
+	}
+	for _, tt := range tests {
+		sum := 0
+		for rank, want := range tt.want {
+			got := shareOf(tt.limit, rank, tt.n)
+			if got != want {
+				t.Errorf("shareOf(%d, %d, %d) = %d, want %d", tt.limit, rank, tt.n, got, want)
+			}
+			sum += got
+		}
+		if sum != tt.limit {
+			t.Errorf("limit %d over %d instances: shares add up to %d", tt.limit, tt.n, sum)
+		}
+	}
+	// A process whose share is smaller turns the next attempt away.
+	l := newEndpointLimiter(4)
+	l.setShare(1, 3)
+	ctx := context.Background()
+	if !l.acquire(ctx, 1, 0) {
+		t.Fatal("the first attempt got no slot")
+	}
+	if l.acquire(ctx, 1, time.Millisecond) {
+		t.Fatal("a second attempt got a slot beyond a share of 1")
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -79,7 +80,11 @@ type Service struct {
 	recorder  *batcher[recordRequest]
 	publisher *batcher[*publishRequest]
 	river     *river.Client[*sql.Tx]
-	log       *slog.Logger
+	// member and listener are set on Postgres only: the cluster heartbeat,
+	// and the pgx pool that receives LISTEN/NOTIFY for the queue.
+	member   *clusterMember
+	listener *pgxpool.Pool
+	log      *slog.Logger
 }
 
 // NewService migrates the queue's tables and builds the queue client; call
@@ -134,9 +139,17 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	}
 	// Both drivers work on database/sql transactions, so GORM's transaction
 	// can carry the job inserts on SQLite and Postgres alike.
-	var driver riverdriver.Driver[*sql.Tx] = riverdatabasesql.New(sqlDB)
+	var driver riverdriver.Driver[*sql.Tx]
 	if models.IsSQLite(db) {
 		driver = riversqlite.New(sqlDB)
+	} else {
+		// Jobs and transactions stay on database/sql (GORM's transaction
+		// carries the job inserts); a small pgx pool only listens, so new
+		// jobs start at once and idle instances stop polling.
+		if s.listener, err = newListenerPool(ctx, models.PostgresDSN(db)); err != nil {
+			return nil, err
+		}
+		driver = riverdatabasesql.NewWithPgxListener(sqlDB, s.listener)
 	}
 	if err := migrateQueue(ctx, driver); err != nil {
 		return nil, err
@@ -144,6 +157,9 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	s.river, err = river.NewClient(driver, riverCfg)
 	if err != nil {
 		return nil, fmt.Errorf("create queue client: %w", err)
+	}
+	if !models.IsSQLite(db) {
+		s.member = &clusterMember{s: s, id: s.river.ID(), startedAt: time.Now(), driver: driver}
 	}
 	return s, nil
 }
@@ -193,6 +209,11 @@ func (s *Service) Start(ctx context.Context) error {
 			s.log.Info("requeued deliveries interrupted by the last shutdown", "jobs", res.RowsAffected)
 		}
 	}
+	if s.member != nil {
+		if err := s.member.start(ctx); err != nil {
+			return err
+		}
+	}
 	if err := s.river.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
@@ -204,6 +225,18 @@ func (s *Service) Start(ctx context.Context) error {
 func (s *Service) Stop(ctx context.Context) error {
 	// The recorder outlives the workers: their last attempts are recorded.
 	defer s.recorder.stop()
+	if s.listener != nil {
+		defer s.listener.Close()
+	}
+	if s.member != nil {
+		// Leave the cluster after the queue stopped: until then this
+		// instance still holds its share of every endpoint's cap.
+		defer func() {
+			if err := s.member.stop(context.WithoutCancel(ctx)); err != nil {
+				s.log.Warn("leave the cluster", "err", err)
+			}
+		}()
+	}
 	// HTTP has stopped before this, so no more events come in.
 	s.publisher.stop()
 	if err := s.river.Stop(ctx); err != nil {
@@ -217,3 +250,17 @@ func (s *Service) Stop(ctx context.Context) error {
 
 // Policy is the host policy outgoing requests obey; forms use it to warn early.
 func (s *Service) Policy() *hostguard.HostPolicy { return s.policy }
+
+// newListenerPool opens the few pgx connections that LISTEN for new jobs.
+func newListenerPool(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse postgres URL for the queue listener: %w", err)
+	}
+	cfg.MaxConns = 2
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open the queue listener: %w", err)
+	}
+	return pool, nil
+}

@@ -1,0 +1,61 @@
+package catalog
+
+import (
+	"strings"
+	"time"
+)
+
+// Period is a preset window reaching back from now. The delivery log can be
+// filtered by one, and "Resend failed" redelivers the failed messages created
+// in one; no other window is accepted, so a press never reaches further back
+// than the user could see.
+type Period struct {
+	Value    string // in URLs and forms: "24h"
+	Label    string // "Last 24 hours"
+	Duration time.Duration
+}
+
+// Periods are the presets, shortest first.
+var Periods = []Period{
+	{"1h", "Last hour", time.Hour},
+	{"24h", "Last 24 hours", 24 * time.Hour},
+	{"7d", "Last 7 days", 7 * 24 * time.Hour},
+	{"30d", "Last 30 days", 30 * 24 * time.Hour},
+}
+
+// LookupPeriod finds a preset by its value.
+func LookupPeriod(v string) (Period, bool) {
+	for _, p := range Periods {
+		if p.Value == v {
+			return p, true
+		}
+	}
+	return Period{}, false
+}
+
+// PeriodValues names the presets' values for a message: "1h, 24h, 7d or 30d".
+func PeriodValues() string {
+	vs := make([]string, len(Periods))
+	for i, p := range Periods {
+		vs[i] = p.Value
+	}
+	return orList(vs)
+}
+
+// PeriodLabels names the presets as the page shows them, for a message:
+// "last hour, last 24 hours, last 7 days or last 30 days".
+func PeriodLabels() string {
+	ls := make([]string, len(Periods))
+	for i, p := range Periods {
+		ls[i] = strings.ToLower(p.Label)
+	}
+	return orList(ls)
+}
+
+// orList joins choices the way a sentence lists them: "a, b or c".
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}

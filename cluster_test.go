@@ -1,0 +1,322 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loadhook/loadhook/internal/serverproc"
+	"github.com/loadhook/loadhook/internal/testdb"
+)
+
+// These tests run several real server processes on one Postgres database, as
+// an operator scales out: they need LOADHOOK_TEST_POSTGRES (.ci/run sets it).
+
+// clusterFixture is a fresh Postgres database seeded with one user and its
+// endpoints on a loopback receiver, and the binary to start on it.
+type clusterFixture struct {
+	*crashFixture
+	dsn string
+}
+
+func newClusterFixture(t *testing.T, endpoints int, recv http.Handler) *clusterFixture {
+	t.Helper()
+	if os.Getenv(testdb.EnvPostgres) == "" {
+		t.Skipf("set %s to run several instances on one Postgres", testdb.EnvPostgres)
+	}
+	if testing.Short() {
+		t.Skip("starts several server processes")
+	}
+	f := &clusterFixture{
+		crashFixture: &crashFixture{bin: buildServer(t), logPath: filepath.Join(t.TempDir(), "server.log")},
+		dsn:          testdb.DSN(t, os.Getenv),
+	}
+	f.dbPath = f.dsn
+	rs := httptest.NewServer(recv)
+	t.Cleanup(rs.Close)
+	seed, err := serverproc.OpenSeeder(f.dsn, crashSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { seed.Close() })
+	userID, token, err := seed.AddUser(t.Context(), "cluster@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range endpoints {
+		if _, err := seed.AddEndpoint(t.Context(), userID, fmt.Sprintf("%s/hook/%d", rs.URL, i), "TEST_STARTED,TEST_FINISH"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.token, f.reader = token, seed.DB()
+	t.Cleanup(func() {
+		if t.Failed() {
+			f.dumpLog(t)
+		}
+	})
+	return f
+}
+
+func TestClusterInstancesStartTogetherOnAnEmptyDatabase(t *testing.T) {
+	if os.Getenv(testdb.EnvPostgres) == "" || testing.Short() {
+		t.Skipf("needs %s and starts three server processes", testdb.EnvPostgres)
+	}
+	t.Parallel()
+	f := &crashFixture{bin: buildServer(t), logPath: filepath.Join(t.TempDir(), "server.log")}
+	// Nothing seeded: the three race to create every table.
+	f.dbPath = testdb.DSN(t, os.Getenv)
+	t.Cleanup(func() {
+		if t.Failed() {
+			f.dumpLog(t)
+		}
+	})
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		wg.Go(func() {
+			p, err := serverproc.Start(t.Context(), serverproc.Options{Binary: f.bin, DB: f.dbPath, Secret: crashSecret})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer p.Kill()
+			resp, err := http.Get(p.URL + "/login")
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				errs[i] = fmt.Errorf("GET /login answered %d", resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("instance %d: %v", i+1, err)
+		}
+	}
+}
+
+func TestClusterWrongSecretStopsTheInstance(t *testing.T) {
+	f := newClusterFixture(t, 1, http.NotFoundHandler())
+	t.Parallel()
+	startWrong := func() error {
+		p, err := serverproc.Start(t.Context(), serverproc.Options{
+			Binary: f.bin, DB: f.dsn, Secret: "another-secret-0123456789abcdef", ReadyTimeout: 15 * time.Second,
+		})
+		if err == nil {
+			p.Kill()
+			return errors.New("an instance with the wrong LOADHOOK_SECRET started serving")
+		}
+		return nil
+	}
+	// A database from before the check value: the stored endpoint decides.
+	if err := startWrong(); err != nil {
+		t.Fatal(err)
+	}
+	// The right secret starts and writes the check value; the wrong one
+	// still cannot join.
+	f.start(t).Kill()
+	if err := startWrong(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClusterSurvivesAKilledInstance(t *testing.T) {
+	const (
+		events    = 5000
+		endpoints = 4
+	)
+	recv := newHookReceiver(func() time.Duration { return rand.N(5 * time.Millisecond) })
+	f := newClusterFixture(t, endpoints, recv)
+	t.Parallel()
+	f.recv = recv
+	a, b := f.start(t), f.start(t)
+
+	// Events go to the two instances in turn; the platform's client retries
+	// a request cut off by the kill on the other instance.
+	var (
+		mu       sync.Mutex
+		accepted = map[string]bool{}
+		failures []error
+		next     atomic.Int64
+		killed   atomic.Bool
+	)
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	post := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= events {
+				return
+			}
+			targets := []*serverproc.Process{a, b}
+			if i%2 == 1 {
+				targets = []*serverproc.Process{b, a}
+			}
+			for _, p := range targets {
+				if p == a && killed.Load() {
+					continue
+				}
+				acc, err := serverproc.PostEvent(t.Context(), client, p.URL, f.token, serverproc.StartedEvent(i))
+				var se *serverproc.StatusError
+				if errors.As(err, &se) {
+					mu.Lock()
+					failures = append(failures, err)
+					mu.Unlock()
+					break
+				}
+				if err != nil {
+					continue // cut off: try the other instance
+				}
+				mu.Lock()
+				for _, m := range acc.Messages {
+					accepted[m.ID] = true
+				}
+				mu.Unlock()
+				break
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(post)
+	}
+	for next.Load() < events/2 {
+		time.Sleep(time.Millisecond)
+	}
+	a.Kill()
+	killed.Store(true)
+	killedAt := time.Now()
+	wg.Wait()
+	t.Logf("instance A killed after %d events; all posted %s later", events/2, time.Since(killedAt).Round(time.Millisecond))
+	for _, err := range failures {
+		t.Errorf("event not accepted: %v", err)
+	}
+
+	// The survivor takes over what A held once A misses its heartbeats.
+	deadline := killedAt.Add(60 * time.Second)
+	for {
+		seen, _, _ := recv.snapshot()
+		missing := 0
+		for id := range accepted {
+			if seen[id] == 0 {
+				missing++
+			}
+		}
+		pending := 0
+		for _, m := range f.messages(t) {
+			if m.State != "succeeded" {
+				pending++
+			}
+		}
+		if missing == 0 && pending == 0 {
+			t.Logf("every accepted message delivered %s after the kill", time.Since(killedAt).Round(time.Millisecond))
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s after the kill: %d accepted messages never arrived, %d messages not succeeded", time.Since(killedAt).Round(time.Second), missing, pending)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	// Resuming takes DeadAfter plus a heartbeat; the backlog B drains
+	// meanwhile, so the whole run ends well within 20 s of the kill.
+	if took := time.Since(killedAt); took > 20*time.Second {
+		t.Errorf("the killed instance's work resumed only %s after its death, want within 20 s", took.Round(time.Second))
+	}
+
+	seen, _, _ := recv.snapshot()
+	rows := f.messages(t)
+	okAttempts := f.successfulAttempts(t)
+	for id := range accepted {
+		if _, ok := rows[id]; !ok {
+			t.Errorf("accepted message %s is not in the database", id)
+		}
+	}
+	for id := range rows {
+		if okAttempts[id] != 1 {
+			t.Errorf("message %s has %d successful attempt records, want 1", id, okAttempts[id])
+		}
+	}
+	var dups []string
+	for id, n := range seen {
+		if n > 1 {
+			dups = append(dups, fmt.Sprintf("%s×%d", id, n))
+		}
+	}
+	sort.Strings(dups)
+	t.Logf("%d messages accepted, %d delivered more than once (same webhook-id; at-least-once)", len(accepted), len(dups))
+}
+
+// concurrencyReceiver answers after a pause and records the most requests
+// it ever held at once for each path.
+type concurrencyReceiver struct {
+	mu     sync.Mutex
+	now    map[string]int
+	most   map[string]int
+	served atomic.Int64
+}
+
+func (r *concurrencyReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	r.now[req.URL.Path]++
+	r.most[req.URL.Path] = max(r.most[req.URL.Path], r.now[req.URL.Path])
+	r.mu.Unlock()
+	time.Sleep(30 * time.Millisecond)
+	r.mu.Lock()
+	r.now[req.URL.Path]--
+	r.mu.Unlock()
+	r.served.Add(1)
+}
+
+func TestClusterPerEndpointCapHoldsAcrossInstances(t *testing.T) {
+	recv := &concurrencyReceiver{now: map[string]int{}, most: map[string]int{}}
+	f := newClusterFixture(t, 1, recv)
+	t.Parallel()
+	a, b := f.start(t), f.start(t)
+	// Let each see the other's heartbeat before the load starts.
+	time.Sleep(2 * time.Second)
+	const events = 400
+	client := &http.Client{Timeout: 30 * time.Second}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := w; i < events; i += 8 {
+				p := a
+				if i%2 == 1 {
+					p = b
+				}
+				if _, err := serverproc.PostEvent(t.Context(), client, p.URL, f.token, serverproc.StartedEvent(i)); err != nil {
+					t.Errorf("post event %d: %v", i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	deadline := time.Now().Add(60 * time.Second)
+	for recv.served.Load() < events && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	if recv.served.Load() < events {
+		t.Fatalf("only %d of %d deliveries arrived", recv.served.Load(), events)
+	}
+	for path, most := range recv.most {
+		t.Logf("%s: at most %d requests at once", path, most)
+		if most > 4 {
+			t.Errorf("%s saw %d requests at once from two instances, want at most 4", path, most)
+		}
+	}
+}
