@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/hostguard"
 )
 
 // Limits of an endpoint, from SPEC.md and the column sizes of the endpoints table.
@@ -248,7 +249,11 @@ func (f *EndpointForm) SavedHeaders() []catalog.Header {
 // needs the network and is the handler's to add.
 func (f *EndpointForm) Validate() EndpointErrors {
 	var errs EndpointErrors
-	errs.URL = checkURL(f.URL)
+	if normalized, msg := normalizeURL(f.URL); msg != "" {
+		errs.URL = msg
+	} else {
+		f.URL = normalized
+	}
 	if utf8.RuneCountInString(f.Description) > MaxDescriptionLen {
 		errs.Description = "Use at most " + strconv.Itoa(MaxDescriptionLen) + " characters."
 	}
@@ -263,6 +268,43 @@ func (f *EndpointForm) Validate() EndpointErrors {
 		}
 	}
 	return errs
+}
+
+// normalizeURL checks a typed URL and returns it with its host as DNS sees
+// it (hostguard.NormalizeHost: 127。0。0。1 is 127.0.0.1, Bücher.example is
+// xn--bcher-kva.example), or why it can't be used. The rest of the URL is
+// kept as typed.
+func normalizeURL(raw string) (string, string) {
+	if msg := checkURL(raw); msg != "" {
+		return "", msg
+	}
+	u, _ := url.Parse(raw) // checkURL parsed it
+	host, err := hostguard.NormalizeHost(u.Hostname())
+	if err != nil {
+		return "", "The host " + strconv.Quote(u.Hostname()) + " is not a valid host name: use letters, digits, '-' and '.', like hooks.example.com."
+	}
+	authority := host
+	if strings.Contains(host, ":") {
+		authority = "[" + strings.ReplaceAll(host, "%", "%25") + "]"
+	}
+	if port := u.Port(); port != "" {
+		authority += ":" + port
+	}
+	// checkURL refused user info, so the authority runs from "//" to the
+	// first '/', '?' or '#'.
+	start := strings.Index(raw, "//") + len("//")
+	end := len(raw)
+	if i := strings.IndexAny(raw[start:], "/?#"); i >= 0 {
+		end = start + i
+	}
+	normalized := raw[:start] + authority + raw[end:]
+	if normalized != raw {
+		// A punycode host is longer than what was typed.
+		if msg := checkURL(normalized); msg != "" {
+			return "", msg
+		}
+	}
+	return normalized, ""
 }
 
 func checkURL(raw string) string {

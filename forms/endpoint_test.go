@@ -115,6 +115,54 @@ func TestEndpointFormValidate(t *testing.T) {
 	}
 }
 
+// TestEndpointFormNormalisesHost: the host is judged and stored as DNS sees
+// it; the rest of the URL stays as typed.
+func TestEndpointFormNormalisesHost(t *testing.T) {
+	tests := []struct {
+		in, want string // want "" means refused
+	}{
+		{"https://hooks.example.com/x", "https://hooks.example.com/x"},
+		{"https://HOOKS.Example.com:8443/A?B=C#D", "https://hooks.example.com:8443/A?B=C#D"},
+		{"https://Bücher.Example/hook", "https://xn--bcher-kva.example/hook"},
+		{"http://127。0。0。1/hook", "http://127.0.0.1/hook"},
+		{"http://１２７.０.０.１:8080/", "http://127.0.0.1:8080/"},
+		{"http://ｌｏｃａｌｈｏｓｔ/hook", "http://localhost/hook"},
+		{"http://127%E3%80%820%E3%80%820%E3%80%821/", "http://127.0.0.1/"},
+		{"http://0x7f.1/", "http://127.0.0.1/"},
+		{"http://[::FFFF:7f00:1]:81/x", "http://[::ffff:127.0.0.1]:81/x"},
+		{"http://[fe80::1%25eth0]/x", "http://[fe80::1%25eth0]/x"},
+		{"https://example.com?x=/y", "https://example.com?x=/y"},
+		{"https://my_service.internal/", "https://my_service.internal/"},
+		{"https://a..b/", ""},
+		{"https://a：b/", ""},
+		{"https://xn--abc.example/", ""},
+		{"https://exa<mple.com/", ""},
+		{"https://bücher.example/" + strings.Repeat("a", MaxURLLen-len("https://bücher.example/")), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			f := validForm()
+			f.URL = tc.in
+			errs := f.Validate()
+			if tc.want == "" {
+				if errs.URL == "" {
+					t.Fatalf("Validate() accepted %q as %q", tc.in, f.URL)
+				}
+				if f.URL != tc.in {
+					t.Errorf("a refused URL became %q; the form must keep what was typed", f.URL)
+				}
+				return
+			}
+			if errs.Any() {
+				t.Fatalf("Validate() = %+v", errs)
+			}
+			if f.URL != tc.want {
+				t.Errorf("URL = %q, want %q", f.URL, tc.want)
+			}
+		})
+	}
+}
+
 func urlErr(e EndpointErrors) string    { return e.URL }
 func eventsErr(e EndpointErrors) string { return e.Events }
 func row0Name(e EndpointErrors) string  { return e.Row(0).Name }

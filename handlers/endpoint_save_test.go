@@ -145,6 +145,39 @@ func TestEndpointValidation(t *testing.T) {
 	}
 }
 
+// TestEndpointUnicodeHostsAreNormalised: hosts are judged and stored as DNS
+// sees them, so a full-width or ideographic spelling of a blocked host is
+// refused like the host itself.
+func TestEndpointUnicodeHostsAreNormalised(t *testing.T) {
+	app := newTestApp(t)
+	c := app.signUp("ada@example.com")
+	for _, u := range []string{"http://127。0。0。1/hook", "http://１２７.０.０.１/hook", "http://ｌｏｃａｌｈｏｓｔ/hook"} {
+		form := validEndpoint()
+		form.Set("url", u)
+		res := c.post("/profile/integrations/webhook/endpoints/new", form).wantStatus(http.StatusUnprocessableEntity)
+		if msg := res.testid("url-error").Text(); !strings.Contains(msg, "127.0.0.1, a loopback address") && !strings.Contains(msg, "127.0.0.1 is a loopback address") {
+			t.Errorf("%s: url error = %q, want it refused as loopback", u, msg)
+		}
+	}
+	if n := app.count("endpoints"); n != 0 {
+		t.Fatalf("endpoints = %d, want 0", n)
+	}
+
+	// Where loopback is allowed, the normalised URL is what is stored.
+	app = newTestAppWith(t, appOptions{allowedHosts: "loopback"})
+	c = app.signUp("ada@example.com")
+	form := validEndpoint()
+	form.Set("url", "http://１２７.０.０.１:8080/Hook?x=Ｙ")
+	id := c.createEndpoint(form)
+	ep, err := app.store.Endpoint(context.Background(), app.user("ada@example.com").ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep.URL != "http://127.0.0.1:8080/Hook?x=Ｙ" {
+		t.Errorf("stored URL = %q, want the host normalised and the rest as typed", ep.URL)
+	}
+}
+
 // assertFormKept checks that the re-rendered form shows what was posted.
 func assertFormKept(t *testing.T, res *response, form url.Values) {
 	t.Helper()

@@ -41,6 +41,14 @@ func ParseAllowedHosts(spec string) (*HostPolicy, error) {
 			continue
 		}
 		empty = false
+		if !isASCII(item) {
+			// Judge the name DNS will see: *.bücher.example is *.xn--bcher-kva.example.
+			mapped, err := normalizeName(item, true)
+			if err != nil {
+				return nil, fmt.Errorf("allowed hosts item %q: %w", item, err)
+			}
+			item = mapped
+		}
 		if err := p.add(item); err != nil {
 			return nil, fmt.Errorf("allowed hosts item %q: %w", item, err)
 		}
@@ -336,6 +344,13 @@ func (p *HostPolicy) matchesName(host string) bool {
 	if len(p.patterns) == 0 || !isHostName(host) {
 		return false
 	}
+	if !isASCII(host) {
+		mapped, err := NormalizeHost(host)
+		if err != nil {
+			return false
+		}
+		host = mapped
+	}
 	name := strings.TrimSuffix(strings.ToLower(host), ".")
 	for _, pattern := range p.patterns {
 		// Host names have no '/', so '*' spans dots, as in Gitea.
@@ -596,6 +611,10 @@ func (p *HostPolicy) DialContext(r Resolver) func(ctx context.Context, network, 
 		if err != nil {
 			return nil, fmt.Errorf("dial %s: %w", addr, err)
 		}
+		// net/http already maps names to ASCII; other callers may not.
+		if host, err = NormalizeHost(host); err != nil {
+			return nil, fmt.Errorf("dial %s: %w", addr, err)
+		}
 		lookupNet, err := dialLookupNetwork(network)
 		if err != nil {
 			return nil, fmt.Errorf("dial %s: %w", addr, err)
@@ -658,7 +677,8 @@ func (p *HostPolicy) dialControl(host string) func(network, address string, c sy
 	}
 }
 
-// CheckURL validates a URL's host before saving a form: it resolves the host
+// CheckURL validates a URL's host before saving a form: it normalises the
+// host (NormalizeHost) and judges the result. It resolves the host
 // with r (nil: net.DefaultResolver; numeric hosts, including decimal, octal
 // and hex IPv4 forms, are decoded without DNS) and returns a *BlockedError if
 // any address is blocked. A DNS failure is not an error: the host may only
@@ -668,9 +688,12 @@ func (p *HostPolicy) CheckURL(ctx context.Context, rawURL string, r Resolver) er
 	if err != nil {
 		return fmt.Errorf("check URL: %w", err)
 	}
-	host := u.Hostname()
-	if host == "" {
+	if u.Hostname() == "" {
 		return fmt.Errorf("check URL %q: no host", rawURL)
+	}
+	host, err := NormalizeHost(u.Hostname())
+	if err != nil {
+		return fmt.Errorf("check URL: %w", err)
 	}
 	if r == nil {
 		r = net.DefaultResolver

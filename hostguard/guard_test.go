@@ -67,6 +67,11 @@ func TestGuardParseAllowedHosts(t *testing.T) {
 		{"hooks.example.com, *.Example.com", "hooks.example.com,*.example.com"},
 		{"private,loopback,169.254.169.254/32,*.example.com", "private,loopback,169.254.169.254/32,*.example.com"},
 		{"external,", "external"},
+		// Non-ASCII items are judged as DNS sees them.
+		{"*.Bücher.example", "*.xn--bcher-kva.example"},
+		{"ｈｏｏｋｓ．ｅｘａｍｐｌｅ．ｃｏｍ", "hooks.example.com"},
+		{"ｌｏｏｐｂａｃｋ", "loopback"},
+		{"１０.０.０.１", "10.0.0.1/32"},
 	}
 	for _, tc := range good {
 		t.Run("ok/"+tc.spec, func(t *testing.T) {
@@ -101,6 +106,9 @@ func TestGuardParseAllowedHosts(t *testing.T) {
 		{"hooks.example.com/path", "hooks.example.com/path"},
 		{"user@hooks.example.com", "user@hooks.example.com"},
 		{"[abc].example.com", "[abc].example.com"},
+		{"bü*cher.example", "bü*cher.example"},
+		{"a：b.example", "a：b.example"},
+		{"\xff.example", "\ufffd.example"}, // invalid UTF-8 is named as U+FFFD
 	}
 	for _, tc := range bad {
 		t.Run("bad/"+tc.spec, func(t *testing.T) {
@@ -112,6 +120,52 @@ func TestGuardParseAllowedHosts(t *testing.T) {
 				t.Errorf("error %q does not name item %q", err, tc.item)
 			}
 		})
+	}
+}
+
+func TestNormalizeHost(t *testing.T) {
+	cases := []struct{ in, want string }{ // want "" means an error
+		{"hooks.example.com", "hooks.example.com"},
+		{"Hooks.Example.COM.", "hooks.example.com."},
+		{"127。0。0。1", "127.0.0.1"},
+		{"１２７.０.０.１", "127.0.0.1"},
+		{"ｌｏｃａｌｈｏｓｔ", "localhost"},
+		{"Bücher.example", "xn--bcher-kva.example"},
+		{"xn--bcher-kva.example", "xn--bcher-kva.example"},
+		{"my_service.internal", "my_service.internal"},
+		{"r3---sn-abc.example.com", "r3---sn-abc.example.com"},
+		{"0x7f.1", "127.0.0.1"},
+		{"2130706433", "127.0.0.1"},
+		{"::FFFF:127.0.0.1", "::ffff:127.0.0.1"},
+		{"fe80::1%eth0", "fe80::1%eth0"},
+		{"1.2.3.4.5", "1.2.3.4.5"},
+		{"", ""},
+		{"a..b", ""},
+		{".example.com", ""},
+		{"a：b", ""},
+		{"a b.example", ""},
+		{"a<b>.example", ""},
+		{"a\x00b.example", ""},
+		{"\xff.example", ""},
+		{"*.example.com", ""},
+		{"xn--abc.example", ""},
+		{"a\u200db.example", ""},
+		{strings.Repeat("a", 64) + ".example", ""},
+	}
+	for _, tc := range cases {
+		got, err := NormalizeHost(tc.in)
+		if tc.want == "" {
+			if !errors.Is(err, ErrNotHostName) {
+				t.Errorf("NormalizeHost(%q) = %q, %v; want ErrNotHostName", tc.in, got, err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("NormalizeHost(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+		if again, err := NormalizeHost(got); err != nil || again != got {
+			t.Errorf("NormalizeHost(%q) = %q, %v; want it unchanged", got, again, err)
+		}
 	}
 }
 
@@ -259,12 +313,14 @@ func checkVerdict(t *testing.T, what string, err error, reason string) {
 func TestGuardCheckURLForms(t *testing.T) {
 	p := mustPolicy(t, "external")
 	res := StaticResolver{
-		"internal.test":     addrs("10.0.0.5"),
-		"public.test":       addrs("93.184.216.34", "2606:4700::1111"),
-		"mixed.test":        addrs("93.184.216.34", "127.0.0.1"),
-		"metadata.test":     addrs("169.254.169.254"),
-		"mapped.test":       addrs("::ffff:127.0.0.1"),
-		"hooks.example.com": addrs("192.168.1.10"),
+		"internal.test":      addrs("10.0.0.5"),
+		"public.test":        addrs("93.184.216.34", "2606:4700::1111"),
+		"mixed.test":         addrs("93.184.216.34", "127.0.0.1"),
+		"metadata.test":      addrs("169.254.169.254"),
+		"mapped.test":        addrs("::ffff:127.0.0.1"),
+		"hooks.example.com":  addrs("192.168.1.10"),
+		"localhost":          addrs("127.0.0.1"),
+		"xn--bcher-kva.test": addrs("10.0.0.6"),
 	}
 	const loop = "blocked: 127.0.0.1 is a loopback address (set LOADHOOK_ALLOWED_HOSTS=external,loopback to allow it)"
 	cases := []struct {
@@ -289,10 +345,17 @@ func TestGuardCheckURLForms(t *testing.T) {
 		{"http://2852039166/", "blocked: 169.254.169.254 is a cloud metadata address (set LOADHOOK_ALLOWED_HOSTS=external,169.254.169.254/32 to allow it)"},
 		{"http://10.0.0.5/", "blocked: 10.0.0.5 is a private address (set LOADHOOK_ALLOWED_HOSTS=external,private to allow it)"},
 		{"https://internal.test/hook", "blocked: internal.test resolves to 10.0.0.5, a private address (set LOADHOOK_ALLOWED_HOSTS=external,private to allow it)"},
-		{"https://Metadata.Test/", "blocked: Metadata.Test resolves to 169.254.169.254, a cloud metadata address (set LOADHOOK_ALLOWED_HOSTS=external,169.254.169.254/32 to allow it)"},
+		{"https://Metadata.Test/", "blocked: metadata.test resolves to 169.254.169.254, a cloud metadata address (set LOADHOOK_ALLOWED_HOSTS=external,169.254.169.254/32 to allow it)"},
 		{"https://mixed.test/", "blocked: mixed.test resolves to 127.0.0.1, a loopback address (set LOADHOOK_ALLOWED_HOSTS=external,loopback to allow it)"},
 		{"https://mapped.test/", "blocked: mapped.test resolves to ::ffff:127.0.0.1, an IPv4-mapped address embedding 127.0.0.1, a loopback address (set LOADHOOK_ALLOWED_HOSTS=external,loopback to allow it)"},
 		{"https://hooks.example.com/", "blocked: hooks.example.com resolves to 192.168.1.10, a private address (set LOADHOOK_ALLOWED_HOSTS=external,private to allow it)"},
+		// Unicode hosts are judged as the host DNS sees (UTS #46).
+		{"http://127。0。0。1/hook", loop},
+		{"http://１２７.０.０.１:8080/", loop},
+		{"http://０ｘ７ｆ.１/", loop},
+		{"http://ｌｏｃａｌｈｏｓｔ/", "blocked: localhost resolves to 127.0.0.1, a loopback address (set LOADHOOK_ALLOWED_HOSTS=external,loopback to allow it)"},
+		{"https://ＩＮＴＥＲＮＡＬ.ｔｅｓｔ/", "blocked: internal.test resolves to 10.0.0.5, a private address (set LOADHOOK_ALLOWED_HOSTS=external,private to allow it)"},
+		{"https://bücher.test/", "blocked: xn--bcher-kva.test resolves to 10.0.0.6, a private address (set LOADHOOK_ALLOWED_HOSTS=external,private to allow it)"},
 		{"http://[fe80::1%25eth0]:8080/", "blocked: fe80::1%eth0 is a link-local address (set LOADHOOK_ALLOWED_HOSTS=external,fe80::1/128 to allow it)"},
 		{"http://93.184.216.34/", ""},
 		{"http://[2606:4700::1111]:8443/", ""},
@@ -321,7 +384,7 @@ func TestGuardCheckURLForms(t *testing.T) {
 	}
 
 	// Malformed URLs are plain errors, not BlockedErrors.
-	for _, raw := range []string{"http://[::1/", "/relative/path", "http:///nohost", "http://%zz/"} {
+	for _, raw := range []string{"http://[::1/", "/relative/path", "http:///nohost", "http://%zz/", "http://a..b/", "http://a：b/", "http://xn--abc.test/"} {
 		err := p.CheckURL(context.Background(), raw, res)
 		var be *BlockedError
 		if err == nil || errors.As(err, &be) {
@@ -392,6 +455,9 @@ func TestGuardPolicies(t *testing.T) {
 		{"*.example.com", "hooks.example.com", "0.0.0.0", false},
 		{"*.example.com", "hooks.example.com", "93.184.216.34", true},
 		{"*.example.com", "other.test", "93.184.216.34", false},
+		{"*.bücher.example", "hooks.xn--bcher-kva.example", "10.0.0.5", true},
+		{"*.xn--bcher-kva.example", "hooks.BÜCHER.example", "10.0.0.5", true},
+		{"*.example.com", "ｈｏｏｋｓ.example.com", "10.0.0.5", true},
 		{"hooks.example.com", "hooks.example.com", "192.168.0.9", true},
 		{"hooks.example.com", "x.hooks.example.com", "192.168.0.9", false},
 		{"external,*.example.com", "other.test", "93.184.216.34", true},
