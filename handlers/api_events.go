@@ -4,9 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -61,10 +64,27 @@ func (s *Server) createEvent(c echo.Context) error {
 	}
 	pub, err := s.hooks.Publish(c.Request().Context(), token.UserID, in)
 	if err != nil {
-		s.log.Error("publish event", "user", token.UserID, "type", in.Type, "err", err)
-		return c.JSON(http.StatusInternalServerError, apiError{Error: "the event could not be stored; nothing was accepted, please retry"})
+		return s.answerPublishFailure(c, token.UserID, in.Type, err)
 	}
 	return c.JSON(http.StatusAccepted, createEventResponse{ID: pub.EventID, Messages: pub.Messages})
+}
+
+// retryAfterUnavailable is how long a 503 asks the platform to wait before
+// sending the event again.
+const retryAfterUnavailable = 2 * time.Second
+
+// answerPublishFailure answers an event that was not stored. A database that
+// is briefly unavailable (the engine has logged why) or an engine shutting
+// down is a 503 the platform retries after Retry-After; anything else is a
+// logged 500. Either way nothing was accepted.
+func (s *Server) answerPublishFailure(c echo.Context, userID int64, eventType string, err error) error {
+	if errors.Is(err, models.ErrUnavailable) || errors.Is(err, webhook.ErrStopped) {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(retryAfterUnavailable.Seconds())))
+		return c.JSON(http.StatusServiceUnavailable, apiError{Error: fmt.Sprintf(
+			"the event could not be stored just now; nothing was accepted, send it again in %d s", int(retryAfterUnavailable.Seconds()))})
+	}
+	s.log.Error("publish event", "user", userID, "type", eventType, "err", err)
+	return c.JSON(http.StatusInternalServerError, apiError{Error: "the event could not be stored; nothing was accepted, please retry"})
 }
 
 var errBadToken = errors.New("a valid API token is required: send Authorization: Bearer lh_…")

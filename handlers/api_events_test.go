@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/testdb"
@@ -27,11 +29,16 @@ type apiFixture struct {
 	store   *models.Store
 	token   string
 	userID  int64
+	// dsn names the database (a SQLite path or a Postgres URL); db is the
+	// test's handle on its rows.
+	dsn string
+	db  *gorm.DB
 }
 
 func newAPIFixture(t *testing.T) *apiFixture {
 	t.Helper()
-	db, err := models.Open(testdb.DSN(t, os.Getenv))
+	dsn := testdb.DSN(t, os.Getenv)
+	db, err := models.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +69,7 @@ func newAPIFixture(t *testing.T) *apiFixture {
 		t.Fatal(err)
 	}
 	srv := New(Config{BaseURL: "http://127.0.0.1", SessionKey: make([]byte, 64)}, store, hooks, log)
-	return &apiFixture{handler: srv.Routes(), store: store, token: token, userID: u.ID}
+	return &apiFixture{handler: srv.Routes(), store: store, token: token, userID: u.ID, dsn: dsn, db: db}
 }
 
 func (f *apiFixture) addEndpoint(t *testing.T, events string, enabled bool) int64 {
@@ -188,6 +195,46 @@ func TestCreateEventRejections(t *testing.T) {
 	}
 }
 
+// A database that cannot take the event (here a SQLite file locked by another
+// process past the busy timeout) is a 503 with Retry-After and a JSON error,
+// and nothing is stored; once the lock is gone the same request is accepted.
+func TestCreateEventDatabaseUnavailable(t *testing.T) {
+	f := newAPIFixture(t)
+	if !testdb.IsSQLite(f.dsn) {
+		t.Skip("the lock under test is SQLite's file lock")
+	}
+	f.addEndpoint(t, "TEST_STARTED", true)
+	// The first request looks the token up (and notes its use) before the
+	// lock; the ones under test find it cached.
+	if rec := f.post(t, "Bearer "+f.token, startedBody); rec.Code != http.StatusAccepted {
+		t.Fatalf("status %d before the lock: %s", rec.Code, rec.Body)
+	}
+	// The pool's one connection lives for good: give up on a lock after
+	// 100 ms rather than 5 s.
+	if err := f.db.Exec("PRAGMA busy_timeout = 100").Error; err != nil {
+		t.Fatal(err)
+	}
+	release := testdb.LockSQLite(t, f.dsn)
+	rec := f.post(t, "Bearer "+f.token, startedBody)
+	release()
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d with the database locked, want 503: %s", rec.Code, rec.Body)
+	}
+	if got := rec.Header().Get("Retry-After"); got != "2" {
+		t.Errorf("Retry-After %q, want 2", got)
+	}
+	var body apiError
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || !strings.Contains(body.Error, "nothing was accepted") {
+		t.Errorf("want a JSON error saying nothing was accepted, got %q", rec.Body)
+	}
+	if n := f.count(t, "events"); n != 1 {
+		t.Errorf("%d events stored, want only the one accepted before the lock", n)
+	}
+	if rec := f.post(t, "Bearer "+f.token, startedBody); rec.Code != http.StatusAccepted {
+		t.Fatalf("status %d after the lock: %s", rec.Code, rec.Body)
+	}
+}
+
 func TestCreateEventIsScopedToTheTokensOwner(t *testing.T) {
 	f := newAPIFixture(t)
 	other, err := f.store.CreateUser(t.Context(), "other@example.com", "x")
@@ -240,7 +287,7 @@ func TestCreateEventPayloadGolden(t *testing.T) {
 			if err := f.store.DB().Take(&ev, "id = ?", resp.ID).Error; err != nil {
 				t.Fatal(err)
 			}
-			want, err := os.ReadFile(filepath.Join("..", "webhook", "testdata", "payload_"+et.Name+".golden.json"))
+			want, err := os.ReadFile(filepath.Join("..", "catalog", "testdata", "payload_"+et.Name+".golden.json"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/testdb"
@@ -22,6 +24,10 @@ type testEngine struct {
 	svc    *Service
 	store  *models.Store
 	userID int64
+	// dsn names the database: a SQLite file path, or a Postgres URL.
+	dsn string
+	// db is the test's handle on the rows, for setting up and checking.
+	db *gorm.DB
 }
 
 func newTestEngine(t testing.TB, allowed string, cfg Config) *testEngine {
@@ -37,7 +43,8 @@ func newTestEngine(t testing.TB, allowed string, cfg Config) *testEngine {
 // that prepare rows first.
 func newIdleEngine(t testing.TB, allowed string, cfg Config) *testEngine {
 	t.Helper()
-	db, err := models.Open(testdb.DSN(t, os.Getenv))
+	dsn := testdb.DSN(t, os.Getenv)
+	db, err := models.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +80,7 @@ func newIdleEngine(t testing.TB, allowed string, cfg Config) *testEngine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEngine{svc: svc, store: store, userID: u.ID}
+	return &testEngine{svc: svc, store: store, userID: u.ID, dsn: dsn, db: db}
 }
 
 // addEndpoint creates an enabled endpoint subscribed to every event type.

@@ -90,14 +90,15 @@ type publishRequest struct {
 
 // storeBatch stores several events, their messages and queue jobs in one
 // transaction. A request whose targets are not found fails alone; any other
-// error fails the batch, and nothing of it is stored.
+// error fails the batch: nothing of it is stored, and every request of it
+// gets the error, including those the transaction never reached (a BEGIN
+// that timed out reaches none).
 func (s *Service) storeBatch(batch []*publishRequest) {
-	var committed []*publishRequest
 	var fresh []models.Delivery
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		committed, fresh = committed[:0], fresh[:0]
+		fresh = fresh[:0]
 		now := time.Now().UTC()
 		var events []models.Event
 		var msgs []models.Message
@@ -125,7 +126,6 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 				jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{MessageID: msg.ID}})
 				r.published.Messages = append(r.published.Messages, PublishedMessage{ID: msg.ID, EndpointID: endpointID})
 			}
-			committed = append(committed, r)
 		}
 		if len(events) == 0 {
 			return nil
@@ -145,10 +145,13 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 		s.handoff.put(fresh)
 		return s.enqueue(ctx, tx, jobs)
 	})
-	for _, r := range committed {
-		r.err = err
+	if err != nil {
+		err = models.Unavailable(err)
+		s.log.Error("store published events: none of the batch was accepted", "events", len(batch), "err", err)
+		for _, r := range batch {
+			r.err, r.published = err, Published{}
+		}
 	}
-
 	for _, r := range batch {
 		r.done <- r.err
 	}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"strconv"
+	"strings"
+)
+
+type options struct {
+	server       string
+	inProcess    bool
+	cpuProfile   string
+	events       int
+	endpoints    int
+	concurrency  int
+	baselineConc int
+	lightEvents  int
+	lightRate    int
+	retryEvents  int
+	hangEvents   int
+	healthy      int
+	phases       string
+	env          []string
+	keep         bool
+	out          string
+}
+
+func parseFlags(args []string) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
+	fs.StringVar(&o.server, "server", "", "loadhook binary to run as the server under test")
+	fs.BoolVar(&o.inProcess, "inprocess", false, "run the server stack inside this process (for -cpuprofile) instead of -server")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the throughput phase (needs -inprocess); server goroutines are labelled side=server")
+	fs.IntVar(&o.events, "events", 20000, "events in the throughput phase (one delivery each)")
+	fs.IntVar(&o.endpoints, "endpoints", 20, "users, each with one token and one endpoint, the throughput events round-robin over")
+	fs.IntVar(&o.concurrency, "concurrency", 16, "concurrent event API requests")
+	fs.IntVar(&o.baselineConc, "baseline-concurrency", 80, "concurrent POSTs of the baseline loop: the server's delivery concurrency (min(workers, endpoints × per-endpoint) = 80 by default)")
+	fs.IntVar(&o.lightEvents, "light-events", 200, "events in the light-load latency phase")
+	fs.IntVar(&o.lightRate, "light-rate", 20, "events per second in the light-load phase")
+	fs.IntVar(&o.retryEvents, "retry-events", 50, "messages whose receiver fails three times, for retry lateness")
+	fs.IntVar(&o.hangEvents, "hang-events", 100, "messages queued for the hanging endpoint in the isolation phase")
+	fs.IntVar(&o.healthy, "healthy-events", 20, "messages to the healthy endpoint while the other hangs")
+	fs.StringVar(&o.phases, "phases", "baseline,light,throughput,drain,retry,isolation", "phases to run, comma-separated (drain: delivery alone, from a backlog published before a second server starts)")
+	fs.Func("env", "server setting as KEY=VALUE, e.g. LOADHOOK_WORKERS=200 (repeatable)", func(v string) error {
+		if !strings.HasPrefix(v, "LOADHOOK_") || !strings.Contains(v, "=") {
+			return errors.New("want LOADHOOK_NAME=value")
+		}
+		o.env = append(o.env, v)
+		return nil
+	})
+	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (database, server log)")
+	fs.StringVar(&o.out, "out", "", "also write the Markdown report to this file")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if o.server == "" && !o.inProcess {
+		return nil, errors.New("-server PATH (a built loadhook binary) or -inprocess is required")
+	}
+	if o.cpuProfile != "" && !o.inProcess {
+		return nil, errors.New("-cpuprofile profiles this process: use it with -inprocess (or profile the server process with perf)")
+	}
+	if o.endpoints < 1 || o.events < 1 || o.concurrency < 1 || o.baselineConc < 1 || o.lightRate < 1 {
+		return nil, errors.New("counts and rates must be at least 1")
+	}
+	return o, nil
+}
+
+func envInt(env []string, key string, def int) int {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, key+"="); ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				return n
+			}
+		}
+	}
+	return def
+}

@@ -1,0 +1,99 @@
+package webhook
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/internal/testdb"
+	"github.com/loadhook/loadhook/models"
+)
+
+// A SQLite file locked by another process past the busy timeout fails the
+// publishes that wait for it: each of them gets ErrUnavailable and stores
+// nothing, and each publish that returns no error was stored and is
+// delivered.
+func TestPublishWhileDatabaseLocked(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{})
+	if !testdb.IsSQLite(e.dsn) {
+		t.Skip("the lock under test is SQLite's file lock")
+	}
+	rec := &receiver{}
+	e.addEndpoint(t, serve(t, rec).URL)
+	// The pool holds one connection for good, so this keeps the test short:
+	// publishes give up on the lock after 100 ms instead of 5 s.
+	if err := e.db.Exec("PRAGMA busy_timeout = 100").Error; err != nil {
+		t.Fatal(err)
+	}
+	in, err := catalog.SampleEvent("TEST_STARTED", "https://loadhook.example", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	type result struct {
+		pub *Published
+		err error
+	}
+	var mu sync.Mutex
+	var results []result
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				pub, err := e.svc.Publish(t.Context(), e.userID, in)
+				mu.Lock()
+				results = append(results, result{pub, err})
+				mu.Unlock()
+			}
+		})
+	}
+	time.Sleep(100 * time.Millisecond) // some publishes before the lock
+	release := testdb.LockSQLite(t, e.dsn)
+	time.Sleep(time.Second) // ten busy timeouts
+	release()
+	time.Sleep(200 * time.Millisecond) // and some after
+	close(stop)
+	wg.Wait()
+
+	var accepted []string
+	failed := 0
+	for _, r := range results {
+		if r.err != nil {
+			if !errors.Is(r.err, models.ErrUnavailable) {
+				t.Errorf("a publish failed with %v, want an error that is ErrUnavailable", r.err)
+			}
+			failed++
+			continue
+		}
+		if r.pub == nil || r.pub.EventID == "" || len(r.pub.Messages) != 1 {
+			t.Fatalf("a publish returned no error but %+v: an acceptance that stored nothing", r.pub)
+		}
+		accepted = append(accepted, r.pub.Messages[0].ID)
+	}
+	if failed == 0 || len(accepted) == 0 {
+		t.Fatalf("%d publishes failed and %d were accepted; want some of each (the lock did not bite?)", failed, len(accepted))
+	}
+	var events int64
+	if err := e.db.Model(&models.Event{}).Count(&events).Error; err != nil {
+		t.Fatal(err)
+	}
+	if events != int64(len(accepted)) {
+		t.Fatalf("%d events stored for %d accepted publishes (%d failed): a failed publish stored something", events, len(accepted), failed)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, id := range accepted {
+		if msg := e.waitMessage(t, id, time.Until(deadline)); msg.State != models.StateSucceeded {
+			t.Fatalf("accepted message %s is %s, want succeeded", id, msg.State)
+		}
+	}
+	t.Logf("%d publishes accepted and delivered, %d refused while the file was locked", len(accepted), failed)
+}
