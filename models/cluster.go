@@ -63,10 +63,6 @@ func CheckSecret(ctx context.Context, db *gorm.DB, sealer *Sealer) error {
 	var s Setting
 	err := db.WithContext(ctx).Where("key = ?", secretCheckKey).Take(&s).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		if err := db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-			Create(&Setting{Key: secretCheckKey, Value: sealer.Seal(secretCheckPlain)}).Error; err != nil {
-			return fmt.Errorf("write secret check: %w", err)
-		}
 		var n int64
 		if err := db.WithContext(ctx).Model(&Endpoint{}).Count(&n).Error; err != nil {
 			return fmt.Errorf("count endpoints: %w", err)
@@ -81,6 +77,10 @@ func CheckSecret(ctx context.Context, db *gorm.DB, sealer *Sealer) error {
 			if _, err := sealer.Open(ep.SecretSealed); err != nil {
 				return ErrWrongSecret
 			}
+		}
+		if err := db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&Setting{Key: secretCheckKey, Value: sealer.Seal(secretCheckPlain)}).Error; err != nil {
+			return fmt.Errorf("write secret check: %w", err)
 		}
 		return nil
 	}
