@@ -43,12 +43,15 @@ test: vet check-generate check-tidy
 	fi
 
 ## bench: the Go micro-benchmarks, then the end-to-end load run against a
-## freshly built server process (cmd/loadbench, about 90 s); the report is
-## also written to bench-results/loadbench.md. BENCHMARKS.md reads the numbers.
+## freshly built server process (cmd/loadbench): on SQLite, then on a
+## throwaway Postgres with one and with two instances (.ci/with-postgres);
+## the reports are also written to bench-results/. BENCHMARKS.md reads them.
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 	$(GO) build -ldflags "$(LDFLAGS)" -o bench-results/loadhook .
 	$(GO) run ./cmd/loadbench -server bench-results/loadhook -out bench-results/loadbench.md
+	.ci/with-postgres sh -c '$(GO) run ./cmd/loadbench -server bench-results/loadhook -postgres "$$LOADHOOK_TEST_POSTGRES" -instances 1 -out bench-results/loadbench-pg1.md && \
+		$(GO) run ./cmd/loadbench -server bench-results/loadhook -postgres "$$LOADHOOK_TEST_POSTGRES" -instances 2 -out bench-results/loadbench-pg2.md'
 
 ## assets: refresh static/vendor/ from the pinned npm packages
 assets:

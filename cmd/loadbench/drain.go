@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,7 +19,10 @@ import (
 // starts its queue, then the server starts on that backlog and works it off.
 // Comparing with the end-to-end run tells ingest's share of the cost.
 func (b *bench) drain(ctx context.Context) error {
-	dbPath := filepath.Join(b.dir, "drain.db")
+	dbPath, err := b.freshDB("drain")
+	if err != nil {
+		return err
+	}
 	seed, err := b.seed(ctx, dbPath)
 	if err != nil {
 		return err

@@ -24,6 +24,8 @@ type options struct {
 	env          []string
 	keep         bool
 	out          string
+	postgres     string
+	instances    int
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -49,6 +51,8 @@ func parseFlags(args []string) (*options, error) {
 		o.env = append(o.env, v)
 		return nil
 	})
+	fs.StringVar(&o.postgres, "postgres", "", "run on a fresh database on this Postgres server (postgres://user@host:port) instead of SQLite; CPU then counts every Postgres process")
+	fs.IntVar(&o.instances, "instances", 1, "server processes on the one database (Postgres only for more than one); requests go to them in turn")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (database, server log)")
 	fs.StringVar(&o.out, "out", "", "also write the Markdown report to this file")
 	if err := fs.Parse(args); err != nil {
@@ -59,6 +63,12 @@ func parseFlags(args []string) (*options, error) {
 	}
 	if o.cpuProfile != "" && !o.inProcess {
 		return nil, errors.New("-cpuprofile profiles this process: use it with -inprocess (or profile the server process with perf)")
+	}
+	if o.instances < 1 || (o.instances > 1 && o.postgres == "") {
+		return nil, errors.New("-instances above 1 needs -postgres: a SQLite file belongs to one process")
+	}
+	if o.inProcess && o.instances > 1 {
+		return nil, errors.New("-inprocess runs one server")
 	}
 	if o.endpoints < 1 || o.events < 1 || o.concurrency < 1 || o.baselineConc < 1 || o.lightRate < 1 {
 		return nil, errors.New("counts and rates must be at least 1")

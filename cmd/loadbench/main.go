@@ -1,5 +1,6 @@
 // Command loadbench measures loadhook end to end against a server process on
-// 127.0.0.1 with a fresh SQLite database: a plain HTTP baseline, delivery
+// 127.0.0.1 with a fresh SQLite (or, with -postgres, Postgres) database, one
+// or more instances: a plain HTTP baseline, delivery
 // throughput, API ingest, first-attempt latency, retry lateness, isolation
 // from a hanging endpoint, and the server's memory. It prints a Markdown
 // table; BENCHMARKS.md holds a run and how to read it.
@@ -74,6 +75,8 @@ type bench struct {
 	rows         []row
 	phase        string  // the phase running, for the report's order
 	baselineRate float64 // requests/s of the plain POST loop
+	// cleanups drop the Postgres databases the run created.
+	cleanups []func()
 }
 
 const benchSecret = "loadbench-secret-0123456789abcdef"
@@ -83,11 +86,19 @@ func (b *bench) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("temp dir: %w", err)
 	}
-	b.dir, b.dbPath = dir, filepath.Join(dir, "bench.db")
+	b.dir = dir
 	if b.opts.keep {
 		b.log.Info("keeping temp dir", "dir", dir)
 	} else {
 		defer os.RemoveAll(dir)
+	}
+	defer func() {
+		for _, drop := range b.cleanups {
+			drop()
+		}
+	}()
+	if b.dbPath, err = b.freshDB("bench"); err != nil {
+		return err
 	}
 
 	b.recv = newReceiver()
@@ -252,9 +263,12 @@ func (b *bench) startServer(ctx context.Context, dbPath, logName string) (server
 		return nil, nil, err
 	}
 	var srv server
-	if b.opts.inProcess {
+	switch {
+	case b.opts.inProcess:
 		srv, err = startInProcess(ctx, dbPath, benchSecret, b.opts.env, logFile)
-	} else {
+	case b.opts.postgres != "":
+		srv, err = startCluster(ctx, b.opts.server, dbPath, benchSecret, b.opts.env, b.opts.instances, logFile)
+	default:
 		srv, err = startProcess(ctx, b.opts.server, dbPath, benchSecret, b.opts.env, logFile)
 	}
 	if err != nil {

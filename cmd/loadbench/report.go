@@ -65,6 +65,11 @@ func (b *bench) report() error {
 	if b.opts.inProcess {
 		mode = "in-process server (-inprocess)"
 	}
+	if b.opts.postgres != "" {
+		mode = fmt.Sprintf("%d × %s on Postgres (server CPU = the app processes + every Postgres process)", b.opts.instances, mode)
+	} else {
+		mode += " on SQLite"
+	}
 	fmt.Fprintf(&sb, "## loadbench %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&sb, "%s; %s, GOMAXPROCS %d, %d CPUs (harness, receiver and server share them)", mode, runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU())
 	if len(b.opts.env) > 0 {
