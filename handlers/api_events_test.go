@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -63,9 +61,8 @@ func newAPIFixture(t *testing.T) *apiFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := "lh_" + strings.Repeat("a", 43)
-	sum := sha256.Sum256([]byte(token))
-	if err := store.CreateAPIToken(t.Context(), &models.APIToken{UserID: u.ID, Name: "ci", Prefix: token[:8], Hash: hex.EncodeToString(sum[:]), CreatedAt: time.Now()}); err != nil {
+	row, token := models.NewAPIToken(u.ID, "ci")
+	if err := store.CreateAPIToken(t.Context(), row); err != nil {
 		t.Fatal(err)
 	}
 	srv := New(Config{BaseURL: "http://127.0.0.1", SessionKey: make([]byte, 64)}, store, hooks, log)

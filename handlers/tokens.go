@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,19 +12,6 @@ import (
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/views"
 )
-
-// tokenPrefix starts every API token, so leaked tokens are easy to spot.
-const tokenPrefix = "lh_"
-
-// shownPrefixLen is how much of a token the list shows: "lh_" and 5 more.
-const shownPrefixLen = 8
-
-// newAPIToken returns "lh_" + 32 random bytes in base64url (43 characters).
-func newAPIToken() string {
-	var raw [32]byte
-	rand.Read(raw[:])
-	return tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-}
 
 // createToken makes an API token and shows it once, in this response only:
 // only its hash is stored.
@@ -40,8 +25,7 @@ func (s *Server) createToken(c echo.Context) error {
 	errs := form.Validate()
 	var created *views.NewToken
 	if !errs.Any() {
-		value := newAPIToken()
-		t := &models.APIToken{UserID: user.ID, Name: form.Name, Prefix: value[:shownPrefixLen], Hash: models.HashAPIToken(value)}
+		t, value := models.NewAPIToken(user.ID, form.Name)
 		if err := s.store.CreateAPIToken(c.Request().Context(), t); err != nil {
 			return s.serverError(c, fmt.Errorf("create token for user %d: %w", user.ID, err))
 		}

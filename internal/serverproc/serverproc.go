@@ -251,7 +251,6 @@ func IsKilled(err error) bool {
 type Seeder struct {
 	db    *gorm.DB
 	store *models.Store
-	n     int
 }
 
 // OpenSeeder opens (and migrates) the SQLite file with the server's secret.
@@ -295,11 +294,8 @@ func (s *Seeder) AddUser(ctx context.Context, email string) (userID int64, token
 	if err != nil {
 		return 0, "", fmt.Errorf("seed user %s: %w", email, err)
 	}
-	s.n++
-	// Tokens are "lh_" + 43 characters, like the ones the profile page makes.
-	token = fmt.Sprintf("lh_%043d", s.n)
-	hash := models.HashAPIToken(token)
-	if err := s.store.CreateAPIToken(ctx, &models.APIToken{UserID: u.ID, Name: "bench", Prefix: token[:8], Hash: hash, CreatedAt: time.Now()}); err != nil {
+	t, token := models.NewAPIToken(u.ID, "bench")
+	if err := s.store.CreateAPIToken(ctx, t); err != nil {
 		return 0, "", fmt.Errorf("seed token of %s: %w", email, err)
 	}
 	return u.ID, token, nil

@@ -1,0 +1,31 @@
+package models
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+)
+
+func TestNewAPIToken(t *testing.T) {
+	row, value := NewAPIToken(7, "CI")
+	sum := sha256.Sum256([]byte(value))
+	for _, tc := range []struct {
+		what      string
+		got, want any
+	}{
+		{"prefix", strings.HasPrefix(value, "lh_"), true},
+		{"length", len(value), 3 + 43},
+		{"shown part", row.Prefix, value[:8]},
+		{"hash", row.Hash, hex.EncodeToString(sum[:])},
+		{"owner", row.UserID, int64(7)},
+		{"name", row.Name, "CI"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %v, want %v", tc.what, tc.got, tc.want)
+		}
+	}
+	if _, again := NewAPIToken(7, "CI"); again == value {
+		t.Error("two tokens are the same")
+	}
+}
