@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -271,6 +272,12 @@ func ParseEventRequest(body []byte) (EventInput, *RequestError) {
 		return EventInput{}, notAnObject()
 	}
 
+	// Go's decoder would quietly turn invalid UTF-8 into U+FFFD, and JSON
+	// text must be UTF-8 (RFC 8259): say where it is not.
+	if !utf8.Valid(trimmed) {
+		return EventInput{}, invalidUTF8(raw)
+	}
+
 	// Phase 1: JSON types of top-level fields (400).
 	var bad problems
 	str := map[string]*string{}
@@ -337,6 +344,8 @@ func ParseEventRequest(body []byte) (EventInput, *RequestError) {
 		p.add("projectName", "is required for "+typ.Name+"; it fills the message")
 	case utf8.RuneCountInString(in.ProjectName) > maxProjectNameLen:
 		p.add("projectName", fmt.Sprintf("must be at most %d characters", maxProjectNameLen))
+	case CheckText(in.ProjectName, "") != TextOK:
+		p.add("projectName", whyControl)
 	}
 
 	_, mdGiven := raw["metadata"]
@@ -371,12 +380,18 @@ func ParseEventRequest(body []byte) (EventInput, *RequestError) {
 	}
 
 	in.Title = deref(str["title"])
-	if utf8.RuneCountInString(in.Title) > maxTitleLen {
+	switch {
+	case utf8.RuneCountInString(in.Title) > maxTitleLen:
 		p.add("title", fmt.Sprintf("must be at most %d characters", maxTitleLen))
+	case CheckText(in.Title, "") != TextOK:
+		p.add("title", whyControl)
 	}
 	in.Message = deref(str["message"])
-	if utf8.RuneCountInString(in.Message) > maxMessageLen {
+	switch {
+	case utf8.RuneCountInString(in.Message) > maxMessageLen:
 		p.add("message", fmt.Sprintf("must be at most %d characters", maxMessageLen))
+	case CheckText(in.Message, messageControls) != TextOK:
+		p.add("message", whyControlInMessage)
 	}
 	if s := str["severity"]; s != nil {
 		if !isSeverity(*s) {
@@ -396,6 +411,48 @@ func ParseEventRequest(body []byte) (EventInput, *RequestError) {
 		return EventInput{}, p.err(http.StatusUnprocessableEntity)
 	}
 	return in, nil
+}
+
+// Why a text field of the event API is refused for its bytes.
+const (
+	whyInvalidUTF8      = "must be valid UTF-8"
+	whyControl          = "must not contain control characters such as NUL or line breaks"
+	whyControlInMessage = "must not contain control characters other than tab and line breaks"
+	// messageControls are the control characters a multi-line message may hold.
+	messageControls = "\t\n\r"
+)
+
+// invalidUTF8 names the fields (metadata keys too) whose JSON is not valid
+// UTF-8; if the bytes are elsewhere, such as in a field name, it says so for
+// the body as a whole.
+func invalidUTF8(raw map[string]json.RawMessage) *RequestError {
+	var p problems
+	for _, f := range slices.Sorted(maps.Keys(raw)) {
+		if utf8.Valid(raw[f]) {
+			continue
+		}
+		var md map[string]json.RawMessage
+		inValue := false
+		if f == "metadata" && json.Unmarshal(raw[f], &md) == nil {
+			for _, k := range slices.Sorted(maps.Keys(md)) {
+				if !utf8.Valid(md[k]) {
+					p.add("metadata."+k, whyInvalidUTF8)
+					inValue = true
+				}
+			}
+		}
+		if !inValue {
+			p.add(f, whyInvalidUTF8)
+		}
+	}
+	if p.empty() {
+		return &RequestError{
+			Status:  http.StatusBadRequest,
+			Message: "The request body is not valid UTF-8; send the JSON as UTF-8.",
+			Fields:  map[string]string{},
+		}
+	}
+	return p.err(http.StatusBadRequest)
 }
 
 func notAnObject() *RequestError {
@@ -452,6 +509,10 @@ func metadataValues(md map[string]json.RawMessage, p *problems) map[string]strin
 		}
 		if utf8.RuneCountInString(s) > maxMetadataValueLen {
 			p.add(field, fmt.Sprintf("must be at most %d characters", maxMetadataValueLen))
+			continue
+		}
+		if CheckText(s, "") != TextOK {
+			p.add(field, whyControl)
 			continue
 		}
 		out[k] = s

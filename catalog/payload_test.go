@@ -375,6 +375,11 @@ func TestParseEventRequestAccepts(t *testing.T) {
 			EventInput{Type: "PROJECT_DELETED", ProjectName: strings.Repeat("é", 200), Title: strings.Repeat("📁", 200), Message: strings.Repeat("m", 1000)},
 		},
 		{
+			"message with line breaks and tabs",
+			`{"eventType":"PROJECT_DELETED","projectName":"Shop","message":"line 1\r\nline 2\tend"}`,
+			EventInput{Type: "PROJECT_DELETED", ProjectName: "Shop", Message: "line 1\r\nline 2\tend"},
+		},
+		{
 			"longest metadata value",
 			validStarted(`{"testRunId":"` + strings.Repeat("x", 2048) + `","maxUser":"1","duration":"1","watchLive":"l"}`),
 			EventInput{Type: "TEST_STARTED", Metadata: map[string]string{"testRunId": strings.Repeat("x", 2048), "maxUser": "1", "duration": "1", "watchLive": "l"}},
@@ -441,6 +446,22 @@ func TestParseEventRequestRejects(t *testing.T) {
 		{"message array", `{"eventType":"PROJECT_CREATED","projectName":"P","message":["m"]}`, 400, "message", []string{"message", "string"}},
 		{"severity boolean", `{"eventType":"PROJECT_CREATED","projectName":"P","severity":true}`, 400, "severity", []string{"severity", "string"}},
 		{"timestamp number", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":1751553000}`, 400, "timestamp", []string{"timestamp", "string"}},
+
+		// 400: bytes that are not UTF-8 (the decoder would turn them into U+FFFD).
+		{"title invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"caf` + "\xe9" + `"}`, 400, "title", []string{"title must be valid UTF-8"}},
+		{"message invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"P","message":"` + "\xff\xfe" + `"}`, 400, "message", []string{"message must be valid UTF-8"}},
+		{"projectName invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"` + "\xc3" + `"}`, 400, "projectName", []string{"projectName must be valid UTF-8"}},
+		{"metadata value invalid UTF-8", validStarted(`{"testRunId":"1","maxUser":"2","duration":"3","watchLive":"` + "\xed\xa0\x80" + `"}`), 400, "metadata.watchLive", []string{"metadata.watchLive must be valid UTF-8"}},
+		{"field name invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"P","` + "\xff" + `":"x"}`, 400, "", []string{"not valid UTF-8"}},
+
+		// 422: control characters where they make no sense.
+		{"title NUL", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"a\u0000b"}`, 422, "title", []string{"title must not contain control characters"}},
+		{"title line break", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"a\nb"}`, 422, "title", []string{"control characters"}},
+		{"title C1", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"a\u0085b"}`, 422, "title", []string{"control characters"}},
+		{"projectName NUL", `{"eventType":"PROJECT_CREATED","projectName":"P\u0000"}`, 422, "projectName", []string{"projectName must not contain control characters"}},
+		{"message NUL", `{"eventType":"PROJECT_CREATED","projectName":"P","message":"a\u0000"}`, 422, "message", []string{"other than tab and line breaks"}},
+		{"message escape", `{"eventType":"PROJECT_CREATED","projectName":"P","message":"\u001b[31mred"}`, 422, "message", []string{"other than tab and line breaks"}},
+		{"metadata value NUL", validStarted(`{"testRunId":"1\u0000","maxUser":"2","duration":"3","watchLive":"l"}`), 422, "metadata.testRunId", []string{"metadata.testRunId must not contain control characters"}},
 
 		// 422: eventType.
 		{"eventType missing", `{"metadata":` + okMeta + `}`, 422, "eventType", append([]string{"eventType is required"}, allTypes...)},

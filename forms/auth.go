@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/loadhook/loadhook/catalog"
 )
 
 // Password length limits. The upper bound keeps hashing cost predictable.
@@ -44,9 +46,14 @@ func ParseAuthForm(v url.Values) AuthForm {
 }
 
 // NormalizeEmail trims and lower-cases an email, so one address is one account
-// however it is typed.
+// however it is typed. Invalid UTF-8 is left as it is for the validation to
+// refuse (lower-casing would quietly turn it into U+FFFD).
 func NormalizeEmail(s string) string {
-	return strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToLower(s)
 }
 
 // ValidateSignUp checks a new account's email and password.
@@ -55,6 +62,8 @@ func (f *AuthForm) ValidateSignUp() AuthErrors {
 	errs.Email = checkEmail(f.Email)
 	n := utf8.RuneCountInString(f.Password)
 	switch {
+	case textError(f.Password, "") != "":
+		errs.Password = passwordTextError(f.Password)
 	case n == 0:
 		errs.Password = "Choose a password."
 	case n < MinPasswordLen:
@@ -69,18 +78,36 @@ func (f *AuthForm) ValidateSignUp() AuthErrors {
 // account is the handler's job, and it must not say which one was wrong.
 func (f *AuthForm) ValidateLogIn() AuthErrors {
 	var errs AuthErrors
-	if f.Email == "" {
+	switch {
+	case f.Email == "":
 		errs.Email = "Enter your email address."
+	case textError(f.Email, "") != "":
+		errs.Email = textError(f.Email, "")
 	}
-	if f.Password == "" {
+	switch {
+	case f.Password == "":
 		errs.Password = "Enter your password."
+	case textError(f.Password, "") != "":
+		errs.Password = passwordTextError(f.Password)
 	}
 	return errs
+}
+
+// passwordTextError says what is wrong with a password's bytes without
+// repeating them: a password is never shown back.
+func passwordTextError(password string) string {
+	if catalog.CheckText(password, "") == catalog.TextInvalidUTF8 {
+		return "Passwords must be valid UTF-8 text."
+	}
+	return "Passwords can't contain control characters (such as NUL or line breaks)."
 }
 
 func checkEmail(email string) string {
 	if email == "" {
 		return "Enter your email address."
+	}
+	if msg := textError(email, ""); msg != "" {
+		return msg
 	}
 	if len(email) > maxEmailLen {
 		return "That email address is too long."
@@ -101,7 +128,7 @@ func checkEmail(email string) string {
 // single leading slash is allowed: "//evil.example" and "/\evil.example" are
 // read by browsers as other hosts.
 func SafeNext(next string) string {
-	if next == "" || next[0] != '/' || len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+	if next == "" || next[0] != '/' || len(next) > 1 && (next[1] == '/' || next[1] == '\\') || !utf8.ValidString(next) {
 		return ""
 	}
 	for _, r := range next {

@@ -254,7 +254,9 @@ func (f *EndpointForm) Validate() EndpointErrors {
 	} else {
 		f.URL = normalized
 	}
-	if utf8.RuneCountInString(f.Description) > MaxDescriptionLen {
+	if msg := textError(f.Description, ""); msg != "" {
+		errs.Description = msg
+	} else if utf8.RuneCountInString(f.Description) > MaxDescriptionLen {
 		errs.Description = "Use at most " + strconv.Itoa(MaxDescriptionLen) + " characters."
 	}
 	f.validateHeaders(&errs)
@@ -311,10 +313,13 @@ func checkURL(raw string) string {
 	if raw == "" {
 		return "Enter the URL that should receive the webhooks."
 	}
+	if !utf8.ValidString(raw) {
+		return msgInvalidUTF8
+	}
 	if utf8.RuneCountInString(raw) > MaxURLLen {
 		return "The URL is too long: use at most " + strconv.Itoa(MaxURLLen) + " characters."
 	}
-	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+	if strings.Contains(raw, " ") || catalog.CheckText(raw, "") != catalog.TextOK {
 		return "The URL can't contain spaces or control characters."
 	}
 	u, err := url.Parse(raw)
@@ -404,13 +409,16 @@ func checkHeaderValue(value string) string {
 	if value == "" {
 		return "Enter a value, or remove the header."
 	}
+	if !utf8.ValidString(value) {
+		return msgInvalidUTF8
+	}
 	if utf8.RuneCountInString(value) > MaxHeaderValueLen {
 		return "Use at most " + strconv.Itoa(MaxHeaderValueLen) + " characters."
 	}
 	if strings.ContainsAny(value, "\r\n\x00") {
 		return "Header values can't contain line breaks or NUL characters."
 	}
-	if strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+	if catalog.CheckText(value, "\t") == catalog.TextControl {
 		return "Header values can't contain control characters."
 	}
 	if strings.Contains(value, maskDots) {

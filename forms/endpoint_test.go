@@ -54,6 +54,15 @@ func TestEndpointFormValidate(t *testing.T) {
 		{"url 2049", func(f *EndpointForm) { f.URL = "https://example.com/" + strings.Repeat("a", 2049-20) }, urlErr, "too long"},
 		{"url newline", func(f *EndpointForm) { f.URL = "https://example.com/\nx" }, urlErr, "spaces or control"},
 		{"url bad port", func(f *EndpointForm) { f.URL = "https://example.com:99999999999/" }, urlErr, "not a valid URL"},
+		{"description NUL", func(f *EndpointForm) { f.Description = "a\x00b" }, descErr, "control characters"},
+		{"description tab", func(f *EndpointForm) { f.Description = "a\tb" }, descErr, "control characters"},
+		{"description C1", func(f *EndpointForm) { f.Description = "a\u0085b" }, descErr, "control characters"},
+		{"description invalid UTF-8", func(f *EndpointForm) { f.Description = "caf\xe9" }, descErr, "valid UTF-8"},
+		{"description unicode ok", func(f *EndpointForm) { f.Description = "Équipe 🚀 <b>&amp;</b>" }, nil, ""},
+		{"url invalid UTF-8", func(f *EndpointForm) { f.URL = "https://example.com/caf\xe9" }, urlErr, "valid UTF-8"},
+		{"url NUL", func(f *EndpointForm) { f.URL = "https://example.com/a\x00" }, urlErr, "control characters"},
+		{"url C1", func(f *EndpointForm) { f.URL = "https://example.com/a\u009b" }, urlErr, "control characters"},
+		{"url unicode path ok", func(f *EndpointForm) { f.URL = "https://example.com/café" }, nil, ""},
 		{"description 500 ok", func(f *EndpointForm) { f.Description = strings.Repeat("ü", 500) }, nil, ""},
 		{"description 501", func(f *EndpointForm) { f.Description = strings.Repeat("ü", 501) }, func(e EndpointErrors) string { return e.Description }, "at most 500"},
 		{"empty rows ignored", func(f *EndpointForm) { f.Headers = rows("", "", "X-A", "1", "", "") }, nil, ""},
@@ -83,6 +92,10 @@ func TestEndpointFormValidate(t *testing.T) {
 		{"value LF", func(f *EndpointForm) { f.Headers = rows("X-A", "a\nb") }, row0Value, "line breaks"},
 		{"value NUL", func(f *EndpointForm) { f.Headers = rows("X-A", "a\x00b") }, row0Value, "NUL"},
 		{"value DEL", func(f *EndpointForm) { f.Headers = rows("X-A", "a\x7fb") }, row0Value, "control"},
+		{"value invalid UTF-8", func(f *EndpointForm) { f.Headers = rows("X-A", "caf\xe9") }, row0Value, "valid UTF-8"},
+		{"value C1", func(f *EndpointForm) { f.Headers = rows("X-A", "a\u009bb") }, row0Value, "control"},
+		{"name invalid UTF-8", func(f *EndpointForm) { f.Headers = rows("X-\xff", "v") }, row0Name, "Use only"},
+		{"name NUL", func(f *EndpointForm) { f.Headers = rows("X-\x00", "v") }, row0Name, "Use only"},
 		{"value tab ok", func(f *EndpointForm) { f.Headers = rows("X-A", "a\tb") }, nil, ""},
 		{"value 1024 ok", func(f *EndpointForm) { f.Headers = rows("X-A", strings.Repeat("v", 1024)) }, nil, ""},
 		{"value 1025", func(f *EndpointForm) { f.Headers = rows("X-A", strings.Repeat("v", 1025)) }, row0Value, "at most 1024"},
@@ -164,6 +177,7 @@ func TestEndpointFormNormalisesHost(t *testing.T) {
 }
 
 func urlErr(e EndpointErrors) string    { return e.URL }
+func descErr(e EndpointErrors) string   { return e.Description }
 func eventsErr(e EndpointErrors) string { return e.Events }
 func row0Name(e EndpointErrors) string  { return e.Row(0).Name }
 func row0Value(e EndpointErrors) string { return e.Row(0).Value }

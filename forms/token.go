@@ -29,6 +29,9 @@ func ParseTokenForm(v url.Values) TokenForm {
 
 // Validate checks the name: it is how the user tells tokens apart.
 func (f *TokenForm) Validate() TokenErrors {
+	if msg := textError(f.Name, ""); msg != "" {
+		return TokenErrors{Name: msg}
+	}
 	switch n := utf8.RuneCountInString(f.Name); {
 	case n == 0:
 		return TokenErrors{Name: "Give the token a name, e.g. the system that will use it."}
