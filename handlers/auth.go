@@ -47,10 +47,10 @@ func (s *Server) signUp(c echo.Context) error {
 		case errors.Is(err, models.ErrEmailTaken):
 			errs.Email = "An account with this email already exists. Log in instead?"
 		case err != nil:
-			return s.serverError(c, fmt.Errorf("sign up: %w", err))
+			return fmt.Errorf("sign up: %w", err)
 		default:
 			if err := s.startSession(c, user.ID); err != nil {
-				return s.serverError(c, err)
+				return err
 			}
 			s.log.Info("user signed up", "user", user.ID)
 			s.flash(c, views.FlashSuccess, "Welcome to loadhook! Add an endpoint to start receiving events.")
@@ -90,12 +90,12 @@ func (s *Server) logIn(c echo.Context) error {
 		} else {
 			user, ok, err := s.authenticate(c, form.Email, form.Password)
 			if err != nil {
-				return s.serverError(c, err)
+				return err
 			}
 			if ok {
 				s.logins.reset(key)
 				if err := s.startSession(c, user.ID); err != nil {
-					return s.serverError(c, err)
+					return err
 				}
 				return c.Redirect(http.StatusSeeOther, afterLogin(form.Next))
 			}
@@ -127,7 +127,7 @@ func (s *Server) authenticate(c echo.Context, email, password string) (*models.U
 // logOut deletes the session, so the cookie stops working everywhere.
 func (s *Server) logOut(c echo.Context) error {
 	if err := s.endSession(c); err != nil {
-		return s.serverError(c, err)
+		return err
 	}
 	s.flash(c, views.FlashInfo, "You're logged out.")
 	return c.Redirect(http.StatusSeeOther, views.PathLogIn)

@@ -42,7 +42,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	if c.QueryParam("view") == "recent" {
 		list, err := s.recentDeliveries(c.Request().Context(), ep, now)
 		if err != nil {
-			return s.serverError(c, err)
+			return fmt.Errorf("recent deliveries of endpoint %d: %w", ep.ID, err)
 		}
 		return s.render(c, http.StatusOK, views.DeliveryList(list))
 	}
@@ -50,7 +50,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	query, filter, notes := parseDeliveryQuery(c.QueryParams(), now)
 	page, err := s.store.Deliveries(c.Request().Context(), ep.UserID, ep.ID, filter)
 	if err != nil {
-		return s.serverError(c, err)
+		return fmt.Errorf("deliveries of endpoint %d: %w", ep.ID, err)
 	}
 	list := views.DeliveryListProps{EndpointID: ep.ID, Rows: deliveryRows(page.Messages), Query: query, Next: page.Next, Now: now}
 	if isHTMX(c) {

@@ -25,11 +25,8 @@ func (s *Server) showDelivery(c echo.Context) error {
 	ctx := c.Request().Context()
 	user := currentUser(c)
 	d, err := s.store.DeliveryDetail(ctx, user.ID, c.Param("msgID"))
-	if errors.Is(err, models.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
-		return s.serverError(c, fmt.Errorf("load delivery %s: %w", c.Param("msgID"), err))
+		return fmt.Errorf("load delivery %s: %w", c.Param("msgID"), err)
 	}
 	c.Response().Header().Add("Vary", "HX-Request")
 	page := s.page(c, "Delivery "+d.Message.ID, views.NavWebhook)
@@ -47,7 +44,7 @@ func (s *Server) showDelivery(c echo.Context) error {
 	case err == nil:
 		props.EndpointURL = ep.URL
 	case !errors.Is(err, models.ErrNotFound):
-		return s.serverError(c, fmt.Errorf("load endpoint of delivery %s: %w", d.Message.ID, err))
+		return fmt.Errorf("load endpoint of delivery %s: %w", d.Message.ID, err)
 	}
 	return s.render(c, http.StatusOK, views.DeliveryDetailPage(props))
 }
@@ -59,11 +56,8 @@ func (s *Server) redeliver(c echo.Context) error {
 	// Ownership first: another user's message is a 404, and costs nothing
 	// from the rate limit.
 	msg, err := s.store.Message(ctx, user.ID, c.Param("msgID"))
-	if errors.Is(err, models.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
-		return s.serverError(c, fmt.Errorf("load message %s: %w", c.Param("msgID"), err))
+		return fmt.Errorf("load message %s: %w", c.Param("msgID"), err)
 	}
 	if !s.resends.allow(fmt.Sprint(user.ID)) {
 		return errTooManyResends
@@ -72,10 +66,8 @@ func (s *Server) redeliver(c echo.Context) error {
 	switch {
 	case errors.Is(err, models.ErrNotRedeliverable):
 		s.flash(c, views.FlashInfo, "This message is still being delivered. Redeliver it once it has finished.")
-	case errors.Is(err, models.ErrNotFound):
-		return echo.ErrNotFound
 	case err != nil:
-		return s.serverError(c, fmt.Errorf("redeliver %s: %w", msg.ID, err))
+		return fmt.Errorf("redeliver %s: %w", msg.ID, err)
 	default:
 		s.log.Info("redelivery queued", "user", user.ID, "message", msg.ID)
 		s.flash(c, views.FlashSuccess, fmt.Sprintf("Redelivery queued: attempt %d starts now, with the same webhook-id.", msg.Attempts+1))

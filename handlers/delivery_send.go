@@ -36,16 +36,13 @@ func (s *Server) sendTestEvent(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	msg, err := s.hooks.SendTest(ctx, ep.UserID, ep.ID, typ)
-	if errors.Is(err, models.ErrNotFound) {
-		return echo.ErrNotFound
-	}
 	if err != nil {
-		return s.serverError(c, fmt.Errorf("send test %s to endpoint %d: %w", typ, ep.ID, err))
+		return fmt.Errorf("send test %s to endpoint %d: %w", typ, ep.ID, err)
 	}
 	if isHTMX(c) {
 		list, err := s.recentDeliveries(ctx, ep, time.Now().UTC())
 		if err != nil {
-			return s.serverError(c, err)
+			return err
 		}
 		return s.render(c, http.StatusOK, views.TestEventSent(views.TestEventSentProps{EventType: typ, MessageID: msg.ID, List: list}))
 	}
@@ -71,7 +68,7 @@ func (s *Server) resendFailed(c echo.Context) error {
 	now := time.Now().UTC()
 	ids, err := s.store.FailedMessageIDs(ctx, ep.UserID, ep.ID, now.Add(-rng.Duration), now, resendCap)
 	if err != nil {
-		return s.serverError(c, err)
+		return fmt.Errorf("failed messages of endpoint %d: %w", ep.ID, err)
 	}
 	sent := 0
 	for _, id := range ids {
@@ -80,7 +77,7 @@ func (s *Server) resendFailed(c echo.Context) error {
 		case errors.Is(err, models.ErrNotRedeliverable), errors.Is(err, models.ErrNotFound):
 			// Resent or deleted since the list was read: nothing to do.
 		case err != nil:
-			return s.serverError(c, fmt.Errorf("resend failed message %s: %w", id, err))
+			return fmt.Errorf("resend failed message %s: %w", id, err)
 		default:
 			sent++
 		}

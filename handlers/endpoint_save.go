@@ -120,7 +120,7 @@ func (s *Server) createEndpoint(c echo.Context) error {
 		case errors.Is(err, models.ErrTooManyEndpoints):
 			errs.Form = fmt.Sprintf("You already have %d endpoints, the most an account can have. Delete one to add another.", models.MaxEndpointsPerUser)
 		case err != nil:
-			return s.serverError(c, fmt.Errorf("create endpoint for user %d: %w", user.ID, err))
+			return fmt.Errorf("create endpoint for user %d: %w", user.ID, err)
 		default:
 			s.log.Info("endpoint created", "user", user.ID, "endpoint", ep.ID)
 			s.flash(c, views.FlashSuccess, "Endpoint added. Use the signing secret below to verify requests, then send a test event.")
@@ -176,7 +176,7 @@ func (s *Server) updateEndpoint(c echo.Context) error {
 		if errors.Is(err, models.ErrNotFound) {
 			return echo.ErrNotFound
 		}
-		return s.serverError(c, err)
+		return err
 	}
 	s.log.Info("endpoint updated", "user", ep.UserID, "endpoint", ep.ID)
 	s.flash(c, views.FlashSuccess, "Endpoint saved: "+ep.URL)

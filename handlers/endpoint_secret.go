@@ -43,7 +43,7 @@ func (s *Server) rotateSecret(c echo.Context) error {
 	ep.Secret = catalog.GenerateSecret()
 	ep.UpdatedAt = time.Now().UTC()
 	if err := s.store.UpdateEndpoint(c.Request().Context(), ep); err != nil {
-		return s.serverError(c, fmt.Errorf("rotate secret of endpoint %d: %w", ep.ID, err))
+		return fmt.Errorf("rotate secret of endpoint %d: %w", ep.ID, err)
 	}
 	s.log.Info("endpoint secret rotated", "user", ep.UserID, "endpoint", ep.ID)
 	s.flash(c, views.FlashSuccess, "New signing secret created. Requests are signed with both the new and the previous secret until "+

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -21,14 +20,11 @@ const summaryWindow = 24 * time.Hour
 func (s *Server) loadEndpoint(c echo.Context) (*models.Endpoint, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return nil, echo.ErrNotFound
+		return nil, fmt.Errorf("endpoint id %q: %w", c.Param("id"), models.ErrNotFound)
 	}
 	ep, err := s.store.Endpoint(c.Request().Context(), currentUser(c).ID, id)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, echo.ErrNotFound
-	}
 	if err != nil {
-		return nil, s.serverError(c, fmt.Errorf("load endpoint %d: %w", id, err))
+		return nil, fmt.Errorf("load endpoint %d: %w", id, err)
 	}
 	return ep, nil
 }
@@ -40,12 +36,12 @@ func (s *Server) listEndpoints(c echo.Context) error {
 	user := currentUser(c)
 	endpoints, err := s.store.Endpoints(ctx, user.ID)
 	if err != nil {
-		return s.serverError(c, fmt.Errorf("list endpoints of user %d: %w", user.ID, err))
+		return fmt.Errorf("list endpoints of user %d: %w", user.ID, err)
 	}
 	now := time.Now().UTC()
 	summaries, err := s.store.EndpointSummaries(ctx, user.ID, now.Add(-summaryWindow))
 	if err != nil {
-		return s.serverError(c, err)
+		return fmt.Errorf("summarise endpoints of user %d: %w", user.ID, err)
 	}
 	props := views.WebhookListProps{Page: s.page(c, "Webhook", views.NavWebhook), Max: models.MaxEndpointsPerUser, Now: now}
 	for _, ep := range endpoints {
@@ -76,10 +72,7 @@ func (s *Server) toggleEndpoint(c echo.Context) error {
 	}
 	enabled := c.FormValue("enabled") == "true"
 	if err := s.store.SetEndpointEnabled(c.Request().Context(), ep.UserID, ep.ID, enabled); err != nil {
-		if errors.Is(err, models.ErrNotFound) {
-			return echo.ErrNotFound
-		}
-		return s.serverError(c, err)
+		return fmt.Errorf("set endpoint %d enabled=%t: %w", ep.ID, enabled, err)
 	}
 	if enabled {
 		s.flash(c, views.FlashSuccess, "Endpoint enabled: "+ep.URL)
@@ -118,10 +111,7 @@ func (s *Server) deleteEndpoint(c echo.Context) error {
 		return err
 	}
 	if err := s.store.DeleteEndpoint(c.Request().Context(), ep.UserID, ep.ID); err != nil {
-		if errors.Is(err, models.ErrNotFound) {
-			return echo.ErrNotFound
-		}
-		return s.serverError(c, err)
+		return fmt.Errorf("delete endpoint %d: %w", ep.ID, err)
 	}
 	s.log.Info("endpoint deleted", "user", ep.UserID, "endpoint", ep.ID)
 	s.flash(c, views.FlashSuccess, "Endpoint deleted: "+ep.URL)

@@ -15,7 +15,7 @@ import (
 func (s *Server) showProfile(c echo.Context) error {
 	props, err := s.profileProps(c)
 	if err != nil {
-		return s.serverError(c, err)
+		return err
 	}
 	return s.render(c, http.StatusOK, views.ProfilePage(props))
 }

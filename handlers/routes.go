@@ -29,7 +29,7 @@ func (s *Server) Routes() http.Handler {
 	// The login limiter keys on the client address; trusting X-Forwarded-For
 	// would let anyone pick a fresh address per guess.
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.HTTPErrorHandler = s.handleError
+	e.HTTPErrorHandler = s.answerError
 
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -169,7 +169,7 @@ func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if err != nil {
-			return s.serverError(c, fmt.Errorf("load session user: %w", err))
+			return fmt.Errorf("load session user: %w", err)
 		}
 		r := c.Request()
 		c.SetRequest(r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
@@ -218,56 +218,4 @@ func (s *Server) page(c echo.Context, title, nav string) views.Page {
 		p.UserEmail = u.Email
 	}
 	return p
-}
-
-// handleError answers every error: JSON for the API, a short text for htmx,
-// and a friendly page for browsers. Internal details are logged, never shown.
-func (s *Server) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
-		return
-	}
-	status := http.StatusInternalServerError
-	msg := "Something went wrong on our side. Please try again."
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		status = he.Code
-		if m, ok := he.Message.(string); ok && status < 500 {
-			msg = m
-		}
-		if he.Internal != nil {
-			s.log.Warn("request error", "path", c.Request().URL.Path, "status", status, "err", he.Internal)
-		}
-	} else {
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
-	}
-	heading := http.StatusText(status)
-	switch status {
-	case http.StatusNotFound:
-		heading = "Page not found"
-		if msg == "Not Found" {
-			msg = "There is nothing here. It may have been deleted, or the link is wrong."
-		}
-	case http.StatusMethodNotAllowed:
-		msg = "That action isn't available here."
-	case http.StatusForbidden:
-		heading = "Not allowed"
-	case http.StatusInternalServerError:
-		heading = "Something went wrong"
-	}
-
-	var werr error
-	switch {
-	case c.Request().Method == http.MethodHead:
-		werr = c.NoContent(status)
-	case wantsJSON(c):
-		werr = c.JSON(status, map[string]string{"error": msg})
-	case isHTMX(c):
-		werr = c.String(status, msg)
-	default:
-		page := s.page(c, heading, "")
-		werr = s.render(c, status, views.ErrorPage(views.ErrorProps{Page: page, Status: status, Heading: heading, Message: msg}))
-	}
-	if werr != nil {
-		s.log.Error("write error response", "err", werr)
-	}
 }

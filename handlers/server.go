@@ -4,8 +4,7 @@ package handlers
 
 import (
 	"bytes"
-	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -72,16 +71,7 @@ func New(cfg Config, store *models.Store, hooks *webhook.Service, log *slog.Logg
 func (s *Server) render(c echo.Context, status int, component templ.Component) error {
 	var buf bytes.Buffer
 	if err := component.Render(c.Request().Context(), &buf); err != nil {
-		return s.serverError(c, err)
+		return fmt.Errorf("render %s: %w", c.Request().URL.Path, err)
 	}
 	return c.HTMLBlob(status, buf.Bytes())
-}
-
-// serverError logs an unexpected error and answers a plain 500.
-func (s *Server) serverError(c echo.Context, err error) error {
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
-	return echo.NewHTTPError(http.StatusInternalServerError, "Something went wrong on our side. Please try again.")
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -27,7 +26,7 @@ func (s *Server) createToken(c echo.Context) error {
 	if !errs.Any() {
 		t, value := models.NewAPIToken(user.ID, form.Name)
 		if err := s.store.CreateAPIToken(c.Request().Context(), t); err != nil {
-			return s.serverError(c, fmt.Errorf("create token for user %d: %w", user.ID, err))
+			return fmt.Errorf("create token for user %d: %w", user.ID, err)
 		}
 		s.log.Info("api token created", "user", user.ID, "token", t.ID)
 		created = &views.NewToken{Name: t.Name, Value: value}
@@ -35,7 +34,7 @@ func (s *Server) createToken(c echo.Context) error {
 	}
 	props, err := s.profileProps(c)
 	if err != nil {
-		return s.serverError(c, err)
+		return err
 	}
 	props.TokenForm, props.TokenErrors, props.NewToken = form, errs, created
 	status := http.StatusCreated
@@ -50,14 +49,14 @@ func (s *Server) createToken(c echo.Context) error {
 func (s *Server) revokeToken(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return echo.ErrNotFound
+		return fmt.Errorf("token id %q: %w", c.Param("id"), models.ErrNotFound)
 	}
 	ctx := c.Request().Context()
 	user := currentUser(c)
 	if c.FormValue("confirmed") != "yes" {
 		tokens, err := s.store.APITokens(ctx, user.ID)
 		if err != nil {
-			return s.serverError(c, fmt.Errorf("revoke token %d: %w", id, err))
+			return fmt.Errorf("revoke token %d: %w", id, err)
 		}
 		for _, t := range tokens {
 			if t.ID == id {
@@ -73,13 +72,10 @@ func (s *Server) revokeToken(c echo.Context) error {
 				}))
 			}
 		}
-		return echo.ErrNotFound
+		return fmt.Errorf("revoke token %d: %w", id, models.ErrNotFound)
 	}
 	if err := s.store.DeleteAPIToken(ctx, user.ID, id); err != nil {
-		if errors.Is(err, models.ErrNotFound) {
-			return echo.ErrNotFound
-		}
-		return s.serverError(c, err)
+		return fmt.Errorf("revoke token %d: %w", id, err)
 	}
 	s.tokens.forget(id) // a cached token must stop working now, not in 10 s
 

@@ -22,3 +22,14 @@ type Field struct {
 	Autofocus    bool
 	MaxLength    int
 }
+
+// requestErrorID is the element htmx puts the answer to a failed request
+// in (ErrorNotice), above the page's content.
+const requestErrorID = "request-error"
+
+// htmxConfig keeps htmx from evaluating script, and shows an error answer
+// (4xx, 5xx) in #request-error rather than dropping it: by default htmx
+// swaps nothing for an error, and the user would see no reaction at all.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},` +
+	`{"code":"[45]..","swap":true,"error":true,"target":"#` + requestErrorID + `","swapOverride":"innerHTML"}]}`

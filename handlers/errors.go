@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/views"
+	"github.com/loadhook/loadhook/webhook"
+)
+
+// Messages of the answers several errors share.
+const (
+	msgInternal         = "Something went wrong on our side. Please try again."
+	msgNotFound         = "There is nothing here. It may have been deleted, or the link is wrong."
+	msgMethodNotAllowed = "That action isn't available here."
+)
+
+// domainError is how the web app answers one kind of error.
+type domainError struct {
+	// err is matched with errors.Is, so wrapping with context keeps the match.
+	err    error
+	status int
+	// message is what the user reads; "" shows err's own text.
+	message string
+}
+
+// domainErrors is the one table from the errors handlers return to HTTP
+// statuses (wtf's http.Error). An error that matches no row and is no
+// *echo.HTTPError is internal: logged, and answered 500 without its details.
+// Errors a handler turns into a field message (ErrEmailTaken,
+// ErrTooManyEndpoints) never get here and need no row.
+var domainErrors = []domainError{
+	{err: models.ErrNotFound, status: http.StatusNotFound, message: msgNotFound},
+	{err: webhook.ErrStopped, status: http.StatusServiceUnavailable, message: "loadhook is restarting. Try again in a few seconds."},
+}
+
+// errorAnswer is what one error is answered with.
+type errorAnswer struct {
+	status  int
+	message string
+	// internal errors are logged; their text is never shown.
+	internal bool
+}
+
+// answerFor finds how err is answered: an *echo.HTTPError says so itself,
+// a domain error has its row, anything else is internal.
+func answerFor(err error) errorAnswer {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		if he.Code >= http.StatusInternalServerError {
+			return errorAnswer{status: he.Code, message: msgInternal, internal: true}
+		}
+		msg, _ := he.Message.(string)
+		switch {
+		case he.Code == http.StatusNotFound && (msg == "" || msg == http.StatusText(http.StatusNotFound)):
+			msg = msgNotFound
+		case he.Code == http.StatusMethodNotAllowed:
+			msg = msgMethodNotAllowed
+		case msg == "":
+			msg = http.StatusText(he.Code)
+		}
+		return errorAnswer{status: he.Code, message: msg}
+	}
+	for _, d := range domainErrors {
+		if errors.Is(err, d.err) {
+			msg := d.message
+			if msg == "" {
+				msg = d.err.Error()
+			}
+			return errorAnswer{status: d.status, message: msg}
+		}
+	}
+	return errorAnswer{status: http.StatusInternalServerError, message: msgInternal, internal: true}
+}
+
+// errorHeading is the title of the error page for a status.
+func errorHeading(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "Page not found"
+	case http.StatusForbidden:
+		return "Not allowed"
+	case http.StatusInternalServerError:
+		return "Something went wrong"
+	}
+	return http.StatusText(status)
+}
+
+// answerError is the web app's one answer to an error, Echo's
+// HTTPErrorHandler: handlers return errors and this decides the status,
+// logs internal errors (only those), and answers in the caller's terms:
+// JSON {"error": …} for the API, an inline notice for htmx, a page for a
+// browser.
+func (s *Server) answerError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	r := c.Request()
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away; nobody reads an answer.
+		return
+	}
+	a := answerFor(err)
+	if a.internal {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", a.status, "err", err)
+	}
+	var werr error
+	switch {
+	case r.Method == http.MethodHead:
+		werr = c.NoContent(a.status)
+	case wantsJSON(c):
+		werr = c.JSON(a.status, map[string]string{"error": a.message})
+	case isHTMX(c):
+		werr = s.render(c, a.status, views.ErrorNotice(a.message))
+	default:
+		heading := errorHeading(a.status)
+		werr = s.render(c, a.status, views.ErrorPage(views.ErrorProps{
+			Page: s.page(c, heading, ""), Status: a.status, Heading: heading, Message: a.message,
+		}))
+	}
+	if werr != nil {
+		s.log.Error("write error answer", "path", r.URL.Path, "err", werr)
+	}
+}
