@@ -1,14 +1,11 @@
 package handlers
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -42,13 +39,8 @@ func (s *Server) apiRoutes(e *echo.Echo) {
 // its messages are durably stored.
 func (s *Server) createEvent(c echo.Context) error {
 	token, err := s.bearerToken(c)
-	if errors.Is(err, errBadToken) {
-		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="loadhook"`)
-		return c.JSON(http.StatusUnauthorized, apiError{Error: err.Error()})
-	}
 	if err != nil {
-		s.log.Error("look up api token", "err", err)
-		return c.JSON(http.StatusInternalServerError, apiError{Error: "the token could not be checked; nothing was accepted, please retry"})
+		return s.answerAuthFailure(c, err)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxEventBody))
 	if err != nil {
@@ -85,29 +77,4 @@ func (s *Server) answerPublishFailure(c echo.Context, userID int64, eventType st
 	}
 	s.log.Error("publish event", "user", userID, "type", eventType, "err", err)
 	return c.JSON(http.StatusInternalServerError, apiError{Error: "the event could not be stored; nothing was accepted, please retry"})
-}
-
-var errBadToken = errors.New("a valid API token is required: send Authorization: Bearer lh_…")
-
-// bearerToken authenticates the request's API token.
-func (s *Server) bearerToken(c echo.Context) (*models.APIToken, error) {
-	auth := c.Request().Header.Get(echo.HeaderAuthorization)
-	scheme, value, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(value, "lh_") {
-		return nil, errBadToken
-	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(value)))
-	hash := hex.EncodeToString(sum[:])
-	if token, ok := s.tokens.get(hash); ok {
-		return token, nil
-	}
-	token, err := s.store.APITokenByHash(c.Request().Context(), hash)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, errBadToken
-	}
-	if err != nil {
-		return nil, err
-	}
-	s.tokens.put(hash, token)
-	return token, nil
 }

@@ -37,6 +37,11 @@ type appOptions struct {
 	allowedHosts string
 	// startEngine starts the delivery engine, for end-to-end tests.
 	startEngine bool
+	// dsn is the database; "" is a fresh one. Two apps on one dsn are two
+	// instances of one service.
+	dsn string
+	// log receives the server's log; nil discards it.
+	log *slog.Logger
 }
 
 func newTestApp(t *testing.T) *testApp {
@@ -45,7 +50,11 @@ func newTestApp(t *testing.T) *testApp {
 
 func newTestAppWith(t *testing.T, opts appOptions) *testApp {
 	t.Helper()
-	db, err := models.Open(testdb.DSN(t, os.Getenv))
+	dsn := opts.dsn
+	if dsn == "" {
+		dsn = testdb.DSN(t, os.Getenv)
+	}
+	db, err := models.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +78,9 @@ func newTestAppWith(t *testing.T, opts appOptions) *testApp {
 	log := slog.New(slog.DiscardHandler)
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if opts.log != nil {
+		log = opts.log
 	}
 	hooks, err := webhook.NewService(context.Background(), store, policy, nil, webhook.Config{Logger: log, PollInterval: 10 * time.Millisecond, BaseURL: "http://127.0.0.1"})
 	if err != nil {

@@ -16,6 +16,16 @@ import (
 // password, so the form does not tell which accounts exist.
 const wrongCredentials = "Email or password is incorrect."
 
+// tooManyLogins is the one message for every login limit, per account or
+// per address, for known and unknown emails alike.
+const tooManyLogins = "Too many failed attempts. Wait a minute, then try again."
+
+// passwordsBusy answers a login or sign-up that found every hash slot taken.
+const passwordsBusy = "loadhook is busy checking other passwords. Try again in a few seconds."
+
+// errWrongCredentials is an unknown email or a wrong password.
+var errWrongCredentials = errors.New(wrongCredentials)
+
 // afterLogin is where a user lands after signing in, unless next says otherwise.
 func afterLogin(next string) string {
 	if safe := forms.SafeNext(next); safe != "" {
@@ -41,11 +51,15 @@ func (s *Server) signUp(c echo.Context) error {
 	}
 	form := forms.ParseAuthForm(values)
 	errs := form.ValidateSignUp()
+	status := http.StatusUnprocessableEntity
 	if !errs.Any() {
-		user, err := s.store.CreateUser(c.Request().Context(), form.Email, hashPassword(form.Password))
+		user, err := s.createAccount(c, form.Email, form.Password)
 		switch {
 		case errors.Is(err, models.ErrEmailTaken):
 			errs.Email = "An account with this email already exists. Log in instead?"
+		case errors.Is(err, errHashBusy):
+			setRetryAfter(c, hashBusyRetry)
+			status, errs.Form = http.StatusServiceUnavailable, passwordsBusy
 		case err != nil:
 			return fmt.Errorf("sign up: %w", err)
 		default:
@@ -59,8 +73,17 @@ func (s *Server) signUp(c echo.Context) error {
 	}
 	// The password is never sent back into the page.
 	form.Password = ""
-	return s.render(c, http.StatusUnprocessableEntity,
+	return s.render(c, status,
 		views.SignUpPage(views.AuthProps{Page: s.page(c, "Sign up", ""), Form: form, Errors: errs}))
+}
+
+// createAccount hashes the password (in a hash slot) and stores the user.
+func (s *Server) createAccount(c echo.Context, email, password string) (*models.User, error) {
+	hash, err := s.passwords.hash(c.Request().Context(), password)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.CreateUser(c.Request().Context(), email, hash)
 }
 
 // showLogIn renders the log-in form.
@@ -72,8 +95,8 @@ func (s *Server) showLogIn(c echo.Context) error {
 	return s.render(c, http.StatusOK, views.LogInPage(views.AuthProps{Page: s.page(c, "Log in", ""), Form: forms.AuthForm{Next: next}}))
 }
 
-// logIn checks the credentials and starts a new session. Attempts are
-// limited per email and client address.
+// logIn checks the credentials and starts a new session. Failed attempts
+// are limited per account and per address (limiter.go).
 func (s *Server) logIn(c echo.Context) error {
 	values, err := c.FormParams()
 	if err != nil {
@@ -83,45 +106,86 @@ func (s *Server) logIn(c echo.Context) error {
 	errs := form.ValidateLogIn()
 	status := http.StatusUnprocessableEntity
 	if !errs.Any() {
-		key := form.Email + "|" + c.RealIP()
-		if !s.logins.allow(key) {
-			status = http.StatusTooManyRequests
-			errs.Form = "Too many failed attempts. Wait a minute, then try again."
-		} else {
-			user, ok, err := s.authenticate(c, form.Email, form.Password)
-			if err != nil {
+		user, err := s.checkLogIn(c, form.Email, form.Password)
+		var limited *limitedError
+		switch {
+		case err == nil:
+			if err := s.startSession(c, user.ID); err != nil {
 				return err
 			}
-			if ok {
-				s.logins.reset(key)
-				if err := s.startSession(c, user.ID); err != nil {
-					return err
-				}
-				return c.Redirect(http.StatusSeeOther, afterLogin(form.Next))
-			}
+			return c.Redirect(http.StatusSeeOther, afterLogin(form.Next))
+		case errors.Is(err, errWrongCredentials):
 			errs.Form = wrongCredentials
+		case errors.As(err, &limited):
+			setRetryAfter(c, limited.retryAfter)
+			status, errs.Form = http.StatusTooManyRequests, tooManyLogins
+		case errors.Is(err, errHashBusy):
+			setRetryAfter(c, hashBusyRetry)
+			status, errs.Form = http.StatusServiceUnavailable, passwordsBusy
+		default:
+			return err
 		}
 	}
 	form.Password = ""
 	return s.render(c, status, views.LogInPage(views.AuthProps{Page: s.page(c, "Log in", ""), Form: form, Errors: errs}))
 }
 
-// authenticate returns the user whose email and password these are. An
-// unknown email still costs one hash check, so timing reveals nothing.
-func (s *Server) authenticate(c echo.Context, email, password string) (*models.User, bool, error) {
-	user, err := s.store.UserByEmail(c.Request().Context(), email)
+// checkLogIn counts the attempt against the address and the account, then
+// checks the password. The address is counted first, so an address that
+// is over its limit no longer adds to the accounts it tries. A right
+// password takes its attempt back: only failures count.
+func (s *Server) checkLogIn(c echo.Context, email, password string) (*models.User, error) {
+	ctx := c.Request().Context()
+	addr := clientAddress(c)
+	if err := s.limits.hit(ctx, loginAddressLimit, addr); err != nil {
+		return nil, err
+	}
+	if err := s.limits.hit(ctx, loginAccountLimit, email); err != nil {
+		return nil, err
+	}
+	user, err := s.authenticate(c, email, password)
+	if errors.Is(err, errHashBusy) {
+		// Nothing was checked: the attempt does not count.
+		return nil, errors.Join(err, s.limits.undo(ctx, loginAccountLimit, email), s.limits.undo(ctx, loginAddressLimit, addr))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.limits.reset(ctx, loginAccountLimit, email); err != nil {
+		return nil, fmt.Errorf("log in: %w", err)
+	}
+	if err := s.limits.undo(ctx, loginAddressLimit, addr); err != nil {
+		return nil, fmt.Errorf("log in: %w", err)
+	}
+	return user, nil
+}
+
+// authenticate returns the user whose email and password these are, or
+// errWrongCredentials. An unknown email still costs one hash check, so
+// timing reveals nothing.
+func (s *Server) authenticate(c echo.Context, email, password string) (*models.User, error) {
+	ctx := c.Request().Context()
+	user, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, models.ErrNotFound) {
-		_, _ = checkPassword(dummyHash(), password)
-		return nil, false, nil
+		if err := s.passwords.checkNobody(ctx, password); err != nil {
+			return nil, err
+		}
+		return nil, errWrongCredentials
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("log in: %w", err)
+		return nil, fmt.Errorf("log in: %w", err)
 	}
-	ok, err := checkPassword(user.PasswordHash, password)
+	ok, err := s.passwords.check(ctx, user.PasswordHash, password)
+	if errors.Is(err, errHashBusy) {
+		return nil, err
+	}
 	if err != nil {
-		return nil, false, fmt.Errorf("check password of user %d: %w", user.ID, err)
+		return nil, fmt.Errorf("check password of user %d: %w", user.ID, err)
 	}
-	return user, ok, nil
+	if !ok {
+		return nil, errWrongCredentials
+	}
+	return user, nil
 }
 
 // logOut deletes the session, so the cookie stops working everywhere.

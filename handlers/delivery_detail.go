@@ -59,8 +59,8 @@ func (s *Server) redeliver(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("load message %s: %w", c.Param("msgID"), err)
 	}
-	if !s.resends.allow(fmt.Sprint(user.ID)) {
-		return errTooManyResends
+	if err := s.limitUser(c, resendLimit, user.ID, tooManyResends); err != nil {
+		return err
 	}
 	err = s.hooks.Redeliver(ctx, user.ID, msg.ID)
 	switch {
@@ -75,9 +75,8 @@ func (s *Server) redeliver(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, views.DeliveryPath(msg.ID, ""))
 }
 
-// errTooManyResends answers a user who redelivers faster than the limit.
-var errTooManyResends = echo.NewHTTPError(http.StatusTooManyRequests,
-	"Too many redeliveries: at most 10 a minute. Wait a minute, then try again.")
+// tooManyResends answers a user who redelivers faster than the limit.
+var tooManyResends = "Too many redeliveries: at most " + perWindow(resendLimit) + ". Wait a minute, then try again."
 
 func deliveryStatus(d *models.DeliveryDetail, csrf string, now time.Time) views.DeliveryStatusProps {
 	p := views.DeliveryStatusProps{

@@ -31,10 +31,10 @@ func (s *Server) sendTestEvent(c echo.Context) error {
 	if _, ok := catalog.LookupEventType(typ); !ok {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose one of the nine event types.")
 	}
-	if !s.testSends.allow(fmt.Sprint(ep.UserID)) {
-		return errTooManyTests
-	}
 	ctx := c.Request().Context()
+	if err := s.limitUser(c, testSendLimit, ep.UserID, tooManyTests); err != nil {
+		return err
+	}
 	msg, err := s.hooks.SendTest(ctx, ep.UserID, ep.ID, typ)
 	if err != nil {
 		return fmt.Errorf("send test %s to endpoint %d: %w", typ, ep.ID, err)
@@ -61,10 +61,10 @@ func (s *Server) resendFailed(c echo.Context) error {
 	if !ok {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose a period: the "+catalog.PeriodLabels()+".")
 	}
-	if !s.resends.allow(fmt.Sprint(ep.UserID)) {
-		return errTooManyResends
-	}
 	ctx := c.Request().Context()
+	if err := s.limitUser(c, resendLimit, ep.UserID, tooManyResends); err != nil {
+		return err
+	}
 	now := time.Now().UTC()
 	ids, err := s.store.FailedMessageIDs(ctx, ep.UserID, ep.ID, now.Add(-rng.Duration), now, resendCap)
 	if err != nil {
@@ -95,9 +95,8 @@ func (s *Server) resendFailed(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, views.EndpointPath(ep.ID, "")+"#recent-deliveries")
 }
 
-// errTooManyTests answers a user who sends test events faster than the limit.
-var errTooManyTests = echo.NewHTTPError(http.StatusTooManyRequests,
-	"Too many test events: at most 30 a minute. Wait a minute, then try again.")
+// tooManyTests answers a user who sends test events faster than the limit.
+var tooManyTests = "Too many test events: at most " + perWindow(testSendLimit) + ". Wait a minute, then try again."
 
 func nounCount(n int, unit string) string {
 	if n == 1 {

@@ -119,6 +119,13 @@ func (s *Server) logRequests() echo.MiddlewareFunc {
 				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("ip", v.RemoteIP),
 			}
+			if isRefusal(v.Status, c.Request().URL.Path) {
+				logIt, skipped := s.refusals.admit()
+				if !logIt {
+					return nil
+				}
+				attrs = append(attrs, slog.Int("refusals_not_logged", skipped))
+			}
 			if v.Error != nil && v.Status >= 500 {
 				attrs = append(attrs, slog.String("err", v.Error.Error()))
 			}

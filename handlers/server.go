@@ -33,10 +33,10 @@ type Server struct {
 	store     *models.Store
 	hooks     *webhook.Service
 	cookies   *sessions.CookieStore
-	logins    *attemptLimiter
-	resends   *attemptLimiter
-	testSends *attemptLimiter
+	limits    *rateLimiter
+	passwords *passwordHasher
 	tokens    *tokenCache
+	refusals  *refusalLog
 	log       *slog.Logger
 }
 
@@ -58,10 +58,10 @@ func New(cfg Config, store *models.Store, hooks *webhook.Service, log *slog.Logg
 		store:     store,
 		hooks:     hooks,
 		cookies:   cookies,
-		logins:    newAttemptLimiter(5, time.Minute),
-		resends:   newAttemptLimiter(10, time.Minute),
-		testSends: newAttemptLimiter(30, time.Minute),
-		tokens:    newTokenCache(10 * time.Second),
+		limits:    newRateLimiter(store, log),
+		passwords: newPasswordHasher(hashSlots(), hashWait),
+		tokens:    newTokenCache(),
+		refusals:  newRefusalLog(),
 		log:       log,
 	}
 }

@@ -77,7 +77,7 @@ func (s *Server) revokeToken(c echo.Context) error {
 	if err := s.store.DeleteAPIToken(ctx, user.ID, id); err != nil {
 		return fmt.Errorf("revoke token %d: %w", id, err)
 	}
-	s.tokens.forget(id) // a cached token must stop working now, not in 10 s
+	s.tokens.forget(id) // on this instance at once; on others within tokenFreshFor
 
 	s.log.Info("api token revoked", "user", user.ID, "token", id)
 	s.flash(c, views.FlashSuccess, "Token revoked.")

@@ -65,7 +65,7 @@ func TestHitRateSlidingWindow(t *testing.T) {
 // refused, at it the next event is allowed.
 func TestHitRateRetryAfterIsWhenTheNextEventPasses(t *testing.T) {
 	limit := RateLimit{Name: "test", Max: 5, Window: time.Minute}
-	base := time.UnixMilli(limit.windowIndex(time.Now())*limit.Window.Milliseconds()).Add(40 * time.Second)
+	base := time.UnixMilli(limit.windowIndex(time.Now()) * limit.Window.Milliseconds()).Add(40 * time.Second)
 	for _, burst := range []int{6, 9} {
 		t.Run(fmt.Sprint(burst), func(t *testing.T) {
 			ctx := context.Background()

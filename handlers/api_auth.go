@@ -1,0 +1,79 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/loadhook/loadhook/models"
+)
+
+var errBadToken = errors.New("a valid API token is required: send Authorization: Bearer " + models.APITokenPrefix + "…")
+
+// bearerToken authenticates the request's API token. Bad tokens are counted
+// per address (apiAuthLimit); once an address is over the limit, only
+// tokens this instance has recently seen valid are still looked up, so a
+// flood of made-up tokens costs neither reads nor writes.
+func (s *Server) bearerToken(c echo.Context) (*models.APIToken, error) {
+	hash, wellFormed := tokenHash(c.Request().Header.Get(echo.HeaderAuthorization))
+	known := false
+	if wellFormed {
+		var token *models.APIToken
+		var fresh bool
+		if token, fresh, known = s.tokens.get(hash); fresh {
+			return token, nil
+		}
+	}
+	addr := clientAddress(c)
+	if wait := s.limits.blockedFor(apiAuthLimit, addr, s.limits.now()); wait > 0 && !known {
+		return nil, &limitedError{limit: apiAuthLimit, retryAfter: wait}
+	}
+	if wellFormed {
+		ctx := c.Request().Context()
+		started := s.tokens.now()
+		token, err := s.store.APITokenByHash(ctx, hash)
+		if err == nil {
+			s.tokens.put(hash, token, started)
+			return token, nil
+		}
+		if !errors.Is(err, models.ErrNotFound) {
+			return nil, err
+		}
+		s.tokens.drop(hash)
+	}
+	if err := s.limits.hit(c.Request().Context(), apiAuthLimit, addr); err != nil {
+		return nil, err
+	}
+	return nil, errBadToken
+}
+
+// tokenHash returns the stored hash of the token in an Authorization header,
+// and whether the header holds a token at all.
+func tokenHash(header string) (string, bool) {
+	scheme, value, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(value, models.APITokenPrefix) {
+		return "", false
+	}
+	return models.HashAPIToken(strings.TrimSpace(value)), true
+}
+
+// answerAuthFailure answers a request bearerToken refused: 401 for a bad
+// token, 429 with Retry-After for an address over the bad-token limit.
+func (s *Server) answerAuthFailure(c echo.Context, err error) error {
+	var limited *limitedError
+	switch {
+	case errors.Is(err, errBadToken):
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="loadhook"`)
+		return c.JSON(http.StatusUnauthorized, apiError{Error: err.Error()})
+	case errors.As(err, &limited):
+		setRetryAfter(c, limited.retryAfter)
+		return c.JSON(http.StatusTooManyRequests, apiError{Error: fmt.Sprintf(
+			"too many requests with a bad API token from this address (at most %s); retry after the Retry-After seconds", perWindow(apiAuthLimit))})
+	default:
+		s.log.Error("look up api token", "err", err)
+		return c.JSON(http.StatusInternalServerError, apiError{Error: "the token could not be checked; nothing was accepted, please retry"})
+	}
+}
