@@ -236,24 +236,3 @@ func TestCSRFRejectsPostsWithoutToken(t *testing.T) {
 	c.headers.Set("Sec-Fetch-Site", "cross-site")
 	c.post("/profile/tokens", url.Values{"name": {"ci"}}).wantStatus(http.StatusForbidden)
 }
-
-func TestPasswordHash(t *testing.T) {
-	h := hashPassword("correct horse battery")
-	if h == hashPassword("correct horse battery") {
-		t.Error("two hashes of one password are equal: no salt?")
-	}
-	for _, tc := range []struct {
-		password string
-		want     bool
-	}{{"correct horse battery", true}, {"correct horse batterY", false}, {"", false}} {
-		ok, err := checkPassword(h, tc.password)
-		if err != nil || ok != tc.want {
-			t.Errorf("checkPassword(%q) = %v, %v; want %v", tc.password, ok, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"", "$2a$10$abc", "$argon2id$v=19$m=0,t=2,p=1$c2FsdA$a2V5", "$argon2id$v=19$m=19456,t=2,p=1$!!$a2V5"} {
-		if _, err := checkPassword(bad, "x"); err == nil {
-			t.Errorf("checkPassword(%q) accepted a malformed hash", bad)
-		}
-	}
-}

@@ -2,83 +2,20 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
-	"golang.org/x/crypto/argon2"
+	"github.com/loadhook/loadhook/internal/password"
 )
-
-// argonParams are the argon2id cost parameters of new hashes; OWASP's
-// recommendation (19 MiB, 2 passes, 1 lane). Each hash records its own
-// parameters, so raising them later keeps old hashes working.
-type argonParams struct {
-	memoryKiB uint32
-	time      uint32
-	threads   uint8
-	keyLen    uint32
-}
-
-var defaultArgon = argonParams{memoryKiB: 19 * 1024, time: 2, threads: 1, keyLen: 32}
-
-var errBadHash = errors.New("malformed password hash")
-
-// hashPassword returns a PHC-style argon2id string:
-// $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>, base64 without padding.
-func hashPassword(password string) string {
-	return hashPasswordWith(password, defaultArgon)
-}
-
-func hashPasswordWith(password string, p argonParams) string {
-	salt := make([]byte, 16)
-	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, p.time, p.memoryKiB, p.threads, p.keyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.memoryKiB, p.time, p.threads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
-}
-
-// checkPassword reports whether password matches hash, comparing in constant time.
-func checkPassword(hash, password string) (bool, error) {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
-		return false, errBadHash
-	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, errBadHash
-	}
-	var p argonParams
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memoryKiB, &p.time, &p.threads); err != nil {
-		return false, errBadHash
-	}
-	// Refuse absurd parameters rather than let a bad row eat the server's memory.
-	if p.memoryKiB == 0 || p.memoryKiB > 1<<20 || p.time == 0 || p.time > 100 || p.threads == 0 {
-		return false, errBadHash
-	}
-	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
-	if err != nil {
-		return false, errBadHash
-	}
-	want, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil || len(want) == 0 || len(want) > 128 {
-		return false, errBadHash
-	}
-	got := argon2.IDKey([]byte(password), salt, p.time, p.memoryKiB, p.threads, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
-}
 
 // dummyHash is checked against when the email has no account, so a wrong
 // email takes as long as a wrong password and does not reveal which it was.
-var dummyHash = sync.OnceValue(func() string { return hashPassword("not a real password, only for timing") })
+var dummyHash = sync.OnceValue(func() string { return password.Hash("not a real password, only for timing") })
 
 // maxHashSlots caps the hashes in flight on big machines: each holds
-// defaultArgon.memoryKiB (19 MiB) while it runs.
+// 19 MiB (password.Hash's argon2id memory) while it runs.
 const maxHashSlots = 8
 
 // hashSlots is how many argon2id hashes run at once: one per core, since a
@@ -145,7 +82,7 @@ func (h *passwordHasher) run(ctx context.Context, hash func()) error {
 // hash returns the argon2id hash of a new password.
 func (h *passwordHasher) hash(ctx context.Context, pw string) (string, error) {
 	var out string
-	err := h.run(ctx, func() { out = hashPassword(pw) })
+	err := h.run(ctx, func() { out = password.Hash(pw) })
 	return out, err
 }
 
@@ -153,7 +90,7 @@ func (h *passwordHasher) hash(ctx context.Context, pw string) (string, error) {
 func (h *passwordHasher) check(ctx context.Context, hash, pw string) (bool, error) {
 	var ok bool
 	var checkErr error
-	if err := h.run(ctx, func() { ok, checkErr = checkPassword(hash, pw) }); err != nil {
+	if err := h.run(ctx, func() { ok, checkErr = password.Check(hash, pw) }); err != nil {
 		return false, err
 	}
 	return ok, checkErr
@@ -161,5 +98,5 @@ func (h *passwordHasher) check(ctx context.Context, hash, pw string) (bool, erro
 
 // checkNobody costs what check costs, for an email without an account.
 func (h *passwordHasher) checkNobody(ctx context.Context, pw string) error {
-	return h.run(ctx, func() { _, _ = checkPassword(dummyHash(), pw) })
+	return h.run(ctx, func() { _, _ = password.Check(dummyHash(), pw) })
 }
