@@ -30,11 +30,6 @@ type createEventResponse struct {
 	Messages []webhook.PublishedMessage `json:"messages"`
 }
 
-// apiRoutes registers the event API (bearer tokens, no CSRF, no session).
-func (s *Server) apiRoutes(e *echo.Echo) {
-	e.POST("/api/v1/events", s.createEvent)
-}
-
 // createEvent accepts one platform event and answers 202 once the event and
 // its messages are durably stored.
 func (s *Server) createEvent(c echo.Context) error {

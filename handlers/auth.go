@@ -9,6 +9,7 @@ import (
 
 	"github.com/loadhook/loadhook/forms"
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
 )
 
@@ -31,13 +32,13 @@ func afterLogin(next string) string {
 	if safe := forms.SafeNext(next); safe != "" {
 		return safe
 	}
-	return views.PathWebhook
+	return paths.Webhook
 }
 
 // showSignUp renders the sign-up form.
 func (s *Server) showSignUp(c echo.Context) error {
 	if currentUser(c) != nil {
-		return c.Redirect(http.StatusSeeOther, views.PathWebhook)
+		return c.Redirect(http.StatusSeeOther, paths.Webhook)
 	}
 	form := forms.AuthForm{Next: forms.SafeNext(c.QueryParam("next"))}
 	return s.render(c, http.StatusOK, views.SignUpPage(views.AuthProps{Page: s.page(c, "Sign up", ""), Form: form}))
@@ -194,5 +195,5 @@ func (s *Server) logOut(c echo.Context) error {
 		return err
 	}
 	s.flash(c, views.FlashInfo, "You're logged out.")
-	return c.Redirect(http.StatusSeeOther, views.PathLogIn)
+	return c.Redirect(http.StatusSeeOther, paths.LogIn)
 }

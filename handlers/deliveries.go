@@ -18,16 +18,6 @@ import (
 // recentLimit is how many deliveries the endpoint page lists.
 const recentLimit = 10
 
-// deliveryRoutes registers the delivery log, test events and redelivery under
-// /profile/integrations/webhook for signed-in users.
-func (s *Server) deliveryRoutes(g *echo.Group) {
-	g.GET("/endpoints/:id/deliveries", s.listDeliveries)
-	g.POST("/endpoints/:id/test", s.sendTestEvent)
-	g.POST("/endpoints/:id/resend-failed", s.resendFailed)
-	g.GET("/deliveries/:msgID", s.showDelivery)
-	g.POST("/deliveries/:msgID/redeliver", s.redeliver)
-}
-
 // listDeliveries renders an endpoint's delivery log with filters. htmx gets
 // only the list, which is how the list refreshes itself while deliveries
 // are in flight; view=recent is the short list of the endpoint page.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
 	"github.com/loadhook/loadhook/webhook"
 )
@@ -24,9 +25,9 @@ import (
 func (s *Server) showDelivery(c echo.Context) error {
 	ctx := c.Request().Context()
 	user := currentUser(c)
-	d, err := s.store.DeliveryDetail(ctx, user.ID, c.Param("msgID"))
+	d, err := s.store.DeliveryDetail(ctx, user.ID, c.Param(paths.ParamMessageID))
 	if err != nil {
-		return fmt.Errorf("load delivery %s: %w", c.Param("msgID"), err)
+		return fmt.Errorf("load delivery %s: %w", c.Param(paths.ParamMessageID), err)
 	}
 	c.Response().Header().Add("Vary", "HX-Request")
 	page := s.page(c, "Delivery "+d.Message.ID, views.NavWebhook)
@@ -55,9 +56,9 @@ func (s *Server) redeliver(c echo.Context) error {
 	user := currentUser(c)
 	// Ownership first: another user's message is a 404, and costs nothing
 	// from the rate limit.
-	msg, err := s.store.Message(ctx, user.ID, c.Param("msgID"))
+	msg, err := s.store.Message(ctx, user.ID, c.Param(paths.ParamMessageID))
 	if err != nil {
-		return fmt.Errorf("load message %s: %w", c.Param("msgID"), err)
+		return fmt.Errorf("load message %s: %w", c.Param(paths.ParamMessageID), err)
 	}
 	if err := s.limitUser(c, resendLimit, user.ID, tooManyResends); err != nil {
 		return err
@@ -72,7 +73,7 @@ func (s *Server) redeliver(c echo.Context) error {
 		s.log.Info("redelivery queued", "user", user.ID, "message", msg.ID)
 		s.flash(c, views.FlashSuccess, fmt.Sprintf("Redelivery queued: attempt %d starts now, with the same webhook-id.", msg.Attempts+1))
 	}
-	return c.Redirect(http.StatusSeeOther, views.DeliveryPath(msg.ID, ""))
+	return c.Redirect(http.StatusSeeOther, paths.WithMessageID(paths.Delivery, msg.ID))
 }
 
 // tooManyResends answers a user who redelivers faster than the limit.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
 )
 
@@ -47,7 +48,7 @@ func (s *Server) sendTestEvent(c echo.Context) error {
 		return s.render(c, http.StatusOK, views.TestEventSent(views.TestEventSentProps{EventType: typ, MessageID: msg.ID, List: list}))
 	}
 	s.flash(c, views.FlashSuccess, fmt.Sprintf("Sent a %s test event as %s. Its delivery shows under Recent deliveries.", typ, msg.ID))
-	return c.Redirect(http.StatusSeeOther, views.EndpointPath(ep.ID, "")+"#recent-deliveries")
+	return c.Redirect(http.StatusSeeOther, paths.WithID(paths.Endpoint, ep.ID)+"#recent-deliveries")
 }
 
 // resendFailed redelivers every failed message of an endpoint created in
@@ -92,7 +93,7 @@ func (s *Server) resendFailed(c echo.Context) error {
 		s.flash(c, views.FlashSuccess, fmt.Sprintf("Redelivering %s from the %s.", nounCount(sent, "failed message"), period))
 	}
 	s.log.Info("failed deliveries resent", "user", ep.UserID, "endpoint", ep.ID, "count", sent)
-	return c.Redirect(http.StatusSeeOther, views.EndpointPath(ep.ID, "")+"#recent-deliveries")
+	return c.Redirect(http.StatusSeeOther, paths.WithID(paths.Endpoint, ep.ID)+"#recent-deliveries")
 }
 
 // tooManyTests answers a user who sends test events faster than the limit.

@@ -14,6 +14,7 @@ import (
 	"github.com/loadhook/loadhook/forms"
 	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
 )
 
@@ -124,7 +125,7 @@ func (s *Server) createEndpoint(c echo.Context) error {
 		default:
 			s.log.Info("endpoint created", "user", user.ID, "endpoint", ep.ID)
 			s.flash(c, views.FlashSuccess, "Endpoint added. Use the signing secret below to verify requests, then send a test event.")
-			return c.Redirect(http.StatusSeeOther, views.EndpointPath(ep.ID, ""))
+			return c.Redirect(http.StatusSeeOther, paths.WithID(paths.Endpoint, ep.ID))
 		}
 	}
 	return s.render(c, http.StatusUnprocessableEntity, views.EndpointPage(s.endpointPage(c, nil, form, errs)))
@@ -180,5 +181,5 @@ func (s *Server) updateEndpoint(c echo.Context) error {
 	}
 	s.log.Info("endpoint updated", "user", ep.UserID, "endpoint", ep.ID)
 	s.flash(c, views.FlashSuccess, "Endpoint saved: "+ep.URL)
-	return c.Redirect(http.StatusSeeOther, views.PathWebhook)
+	return c.Redirect(http.StatusSeeOther, paths.Webhook)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
 )
 
@@ -48,5 +49,5 @@ func (s *Server) rotateSecret(c echo.Context) error {
 	s.log.Info("endpoint secret rotated", "user", ep.UserID, "endpoint", ep.ID)
 	s.flash(c, views.FlashSuccess, "New signing secret created. Requests are signed with both the new and the previous secret until "+
 		until.Format("2 Jan 2006, 15:04 UTC")+".")
-	return c.Redirect(http.StatusSeeOther, views.EndpointPath(ep.ID, "")+"#signing-secret")
+	return c.Redirect(http.StatusSeeOther, paths.WithID(paths.Endpoint, ep.ID)+"#signing-secret")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
 )
 
@@ -18,9 +19,9 @@ const summaryWindow = 24 * time.Hour
 // loadEndpoint loads the signed-in user's endpoint named by the :id
 // parameter. Another user's endpoint is as absent as a deleted one: 404.
 func (s *Server) loadEndpoint(c echo.Context) (*models.Endpoint, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := strconv.ParseInt(c.Param(paths.ParamID), 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("endpoint id %q: %w", c.Param("id"), models.ErrNotFound)
+		return nil, fmt.Errorf("endpoint id %q: %w", c.Param(paths.ParamID), models.ErrNotFound)
 	}
 	ep, err := s.store.Endpoint(c.Request().Context(), currentUser(c).ID, id)
 	if err != nil {
@@ -79,7 +80,7 @@ func (s *Server) toggleEndpoint(c echo.Context) error {
 	} else {
 		s.flash(c, views.FlashSuccess, "Endpoint disabled: "+ep.URL+". Nothing is sent to it until you enable it again.")
 	}
-	return c.Redirect(http.StatusSeeOther, views.PathWebhook)
+	return c.Redirect(http.StatusSeeOther, paths.Webhook)
 }
 
 // confirmDeleteEndpoint asks before deleting; it is the no-JavaScript path.
@@ -90,13 +91,13 @@ func (s *Server) confirmDeleteEndpoint(c echo.Context) error {
 	}
 	return s.render(c, http.StatusOK, views.ConfirmPage(views.ConfirmProps{
 		Page:       s.page(c, "Delete endpoint", views.NavWebhook),
-		Crumbs:     []views.Breadcrumb{{Label: "Webhook", Href: views.PathWebhook}, {Label: "Delete endpoint"}},
+		Crumbs:     []views.Breadcrumb{{Label: "Webhook", Href: paths.Webhook}, {Label: "Delete endpoint"}},
 		Title:      "Delete this endpoint?",
 		Subject:    ep.URL,
 		Message:    "Its settings, signing secret and delivery history are deleted, and deliveries still pending are dropped. This can't be undone.",
-		Action:     views.EndpointPath(ep.ID, "delete"),
+		Action:     paths.WithID(paths.EndpointDelete, ep.ID),
 		Confirm:    "Delete endpoint",
-		CancelHref: views.PathWebhook,
+		CancelHref: paths.Webhook,
 	}))
 }
 
@@ -115,5 +116,5 @@ func (s *Server) deleteEndpoint(c echo.Context) error {
 	}
 	s.log.Info("endpoint deleted", "user", ep.UserID, "endpoint", ep.ID)
 	s.flash(c, views.FlashSuccess, "Endpoint deleted: "+ep.URL)
-	return c.Redirect(http.StatusSeeOther, views.PathWebhook)
+	return c.Redirect(http.StatusSeeOther, paths.Webhook)
 }

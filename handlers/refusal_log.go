@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/loadhook/loadhook/views"
+	"github.com/loadhook/loadhook/paths"
 )
 
 // refusalLogEvery is how often at most the request log writes a refused
@@ -33,7 +33,7 @@ func isRefusal(status int, path string) bool {
 	case http.StatusUnauthorized, http.StatusTooManyRequests:
 		return true
 	case http.StatusServiceUnavailable:
-		return path == views.PathLogIn || path == views.PathSignUp
+		return path == paths.LogIn || path == paths.SignUp
 	}
 	return false
 }

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/static"
 	"github.com/loadhook/loadhook/views"
 )
@@ -57,38 +57,66 @@ func (s *Server) Routes() http.Handler {
 		},
 	}))
 
-	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
-	s.apiRoutes(e)
-
-	e.GET("/", s.showHome)
-	e.GET(views.PathSignUp, s.showSignUp)
-	e.POST(views.PathSignUp, s.signUp)
-	e.GET(views.PathLogIn, s.showLogIn)
-	e.POST(views.PathLogIn, s.logIn)
-	e.POST(views.PathLogOut, s.logOut)
-
-	profile := e.Group(views.PathProfile, s.requireUser)
-	profile.GET("", s.showProfile)
-	profile.POST("/tokens", s.createToken)
-	profile.POST("/tokens/:id/revoke", s.revokeToken)
-
-	g := profile.Group("/integrations/webhook")
-	g.GET("", s.listEndpoints)
-	g.GET("/endpoints/new", s.newEndpoint)
-	g.POST("/endpoints/new", s.createEndpoint)
-	g.GET("/endpoints/:id", s.editEndpoint)
-	g.POST("/endpoints/:id", s.updateEndpoint)
-	g.POST("/endpoints/:id/toggle", s.toggleEndpoint)
-	g.GET("/endpoints/:id/delete", s.confirmDeleteEndpoint)
-	g.POST("/endpoints/:id/delete", s.deleteEndpoint)
-	g.POST("/endpoints/:id/secret/reveal", s.revealSecret)
-	g.POST("/endpoints/:id/secret/rotate", s.rotateSecret)
-	s.deliveryRoutes(g)
+	for _, r := range s.routes() {
+		if r.signedIn {
+			e.Add(r.method, r.path, r.handler, s.requireUser)
+		} else {
+			e.Add(r.method, r.path, r.handler)
+		}
+	}
 	return e
 }
 
+// route is one row of the route table.
+type route struct {
+	method  string
+	path    string
+	handler echo.HandlerFunc
+	// signedIn routes answer only signed-in users (requireUser).
+	signedIn bool
+}
+
+// routes is the route table: every path of the app, each a pattern of the
+// paths package, which views build their links from.
+func (s *Server) routes() []route {
+	const get, post = http.MethodGet, http.MethodPost
+	const public, signedIn = false, true
+	return []route{
+		{get, static.Prefix + "*", echo.WrapHandler(static.Handler()), public},
+		{post, paths.Events, s.createEvent, public}, // bearer token, no session
+
+		{get, paths.Home, s.showHome, public},
+		{get, paths.SignUp, s.showSignUp, public},
+		{post, paths.SignUp, s.signUp, public},
+		{get, paths.LogIn, s.showLogIn, public},
+		{post, paths.LogIn, s.logIn, public},
+		{post, paths.LogOut, s.logOut, public},
+
+		{get, paths.Profile, s.showProfile, signedIn},
+		{post, paths.Tokens, s.createToken, signedIn},
+		{post, paths.TokenRevoke, s.revokeToken, signedIn},
+
+		{get, paths.Webhook, s.listEndpoints, signedIn},
+		{get, paths.NewEndpoint, s.newEndpoint, signedIn},
+		{post, paths.NewEndpoint, s.createEndpoint, signedIn},
+		{get, paths.Endpoint, s.editEndpoint, signedIn},
+		{post, paths.Endpoint, s.updateEndpoint, signedIn},
+		{post, paths.EndpointToggle, s.toggleEndpoint, signedIn},
+		{get, paths.EndpointDelete, s.confirmDeleteEndpoint, signedIn},
+		{post, paths.EndpointDelete, s.deleteEndpoint, signedIn},
+		{post, paths.EndpointSecretReveal, s.revealSecret, signedIn},
+		{post, paths.EndpointSecretRotate, s.rotateSecret, signedIn},
+
+		{get, paths.EndpointDeliveries, s.listDeliveries, signedIn},
+		{post, paths.EndpointTest, s.sendTestEvent, signedIn},
+		{post, paths.EndpointResendFailed, s.resendFailed, signedIn},
+		{get, paths.Delivery, s.showDelivery, signedIn},
+		{post, paths.Redeliver, s.redeliver, signedIn},
+	}
+}
+
 func isAPI(c echo.Context) bool {
-	return strings.HasPrefix(c.Request().URL.Path, "/api/")
+	return strings.HasPrefix(c.Request().URL.Path, paths.APIPrefix)
 }
 
 func isStatic(c echo.Context) bool {
@@ -197,9 +225,9 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if currentUser(c) != nil {
 			return next(c)
 		}
-		login := views.PathLogIn
+		login := paths.LogIn
 		if r := c.Request(); r.Method == http.MethodGet {
-			login += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			login = paths.WithNext(paths.LogIn, r.URL.RequestURI())
 		}
 		if isHTMX(c) || wantsJSON(c) {
 			c.Response().Header().Set("HX-Redirect", login)
@@ -212,9 +240,9 @@ func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 // showHome sends visitors where they can do something.
 func (s *Server) showHome(c echo.Context) error {
 	if currentUser(c) != nil {
-		return c.Redirect(http.StatusSeeOther, views.PathWebhook)
+		return c.Redirect(http.StatusSeeOther, paths.Webhook)
 	}
-	return c.Redirect(http.StatusSeeOther, views.PathLogIn)
+	return c.Redirect(http.StatusSeeOther, paths.LogIn)
 }
 
 // page builds the layout props every page needs, taking pending flashes.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/loadhook/loadhook/forms"
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
 )
 
@@ -47,9 +48,9 @@ func (s *Server) createToken(c echo.Context) error {
 // revokeToken deletes one of the user's tokens, after a confirmation page
 // when the browser did not confirm with JavaScript.
 func (s *Server) revokeToken(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := strconv.ParseInt(c.Param(paths.ParamID), 10, 64)
 	if err != nil {
-		return fmt.Errorf("token id %q: %w", c.Param("id"), models.ErrNotFound)
+		return fmt.Errorf("token id %q: %w", c.Param(paths.ParamID), models.ErrNotFound)
 	}
 	ctx := c.Request().Context()
 	user := currentUser(c)
@@ -62,13 +63,13 @@ func (s *Server) revokeToken(c echo.Context) error {
 			if t.ID == id {
 				return s.render(c, http.StatusOK, views.ConfirmPage(views.ConfirmProps{
 					Page:       s.page(c, "Revoke token", views.NavProfile),
-					Crumbs:     []views.Breadcrumb{{Label: "Profile", Href: views.PathProfile}, {Label: "Revoke token"}},
+					Crumbs:     []views.Breadcrumb{{Label: "Profile", Href: paths.Profile}, {Label: "Revoke token"}},
 					Title:      "Revoke this token?",
 					Subject:    t.Name + " (" + t.Prefix + "…)",
 					Message:    "Anything that uses it will no longer be able to send events. This can't be undone.",
-					Action:     views.TokenRevokePath(id),
+					Action:     paths.WithID(paths.TokenRevoke, id),
 					Confirm:    "Revoke token",
-					CancelHref: views.PathProfile + "#tokens",
+					CancelHref: paths.Profile + "#tokens",
 				}))
 			}
 		}
@@ -81,5 +82,5 @@ func (s *Server) revokeToken(c echo.Context) error {
 
 	s.log.Info("api token revoked", "user", user.ID, "token", id)
 	s.flash(c, views.FlashSuccess, "Token revoked.")
-	return c.Redirect(http.StatusSeeOther, views.PathProfile+"#tokens")
+	return c.Redirect(http.StatusSeeOther, paths.Profile+"#tokens")
 }
