@@ -148,14 +148,14 @@ func parseDeliveryQuery(v url.Values, now time.Time) (views.DeliveryQuery, model
 		}
 	}
 	if search := strings.TrimSpace(v.Get("q")); search != "" {
-		if isID(search, "msg_") || isID(search, "evt_") {
+		if models.IsID(search, models.MessageIDPrefix) || models.IsID(search, models.EventIDPrefix) {
 			q.Search, f.Search = search, search
 		} else {
-			ignore("Ignored the search %q: search by a message id (msg_…) or an event id (evt_…).", clip(search))
+			ignore("Ignored the search %q: search by a message id (%s…) or an event id (%s…).", clip(search), models.MessageIDPrefix, models.EventIDPrefix)
 		}
 	}
 	if before := strings.TrimSpace(v.Get("before")); before != "" {
-		if isID(before, "msg_") {
+		if models.IsID(before, models.MessageIDPrefix) {
 			q.Before, f.Before = before, before
 		} else {
 			ignore("Ignored the page cursor %q; showing the newest deliveries.", clip(before))
@@ -171,21 +171,6 @@ func isStatusClass(s string) bool {
 		}
 	}
 	return false
-}
-
-// isID reports whether s looks like an id made by models.NewID: the prefix,
-// then 26 lower-case Crockford base32 digits.
-func isID(s, prefix string) bool {
-	rest, ok := strings.CutPrefix(s, prefix)
-	if !ok || len(rest) != 26 {
-		return false
-	}
-	for i := 0; i < len(rest); i++ {
-		if !strings.ContainsRune("0123456789abcdefghjkmnpqrstvwxyz", rune(rest[i])) {
-			return false
-		}
-	}
-	return true
 }
 
 // clip shortens a value quoted back in a note.

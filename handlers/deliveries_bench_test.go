@@ -223,7 +223,7 @@ func seedBenchDB(path string) error {
 		for i := first; i < min(first+chunk, benchEvents); i++ {
 			at := start.Add(time.Duration(i)*step + time.Duration(rng.Int64N(int64(step))))
 			et := i % len(types)
-			ev := models.Event{ID: idAt("evt_", at), UserID: user.ID, Type: types[et].Name, Test: rng.IntN(50) == 0, Payload: payloads[et], CreatedAt: at}
+			ev := models.Event{ID: models.NewIDAt("evt_", at), UserID: user.ID, Type: types[et].Name, Test: rng.IntN(50) == 0, Payload: payloads[et], CreatedAt: at}
 			events = append(events, ev)
 			for _, epID := range endpoints {
 				m, as := benchMessage(rng, ev, epID, user.ID, now, reqHeaders, respHeaders)
@@ -262,7 +262,7 @@ func seedBenchDB(path string) error {
 // a retry or two, some failures of every kind, and a few still in flight in
 // the last minutes.
 func benchMessage(rng *rand.Rand, ev models.Event, epID, userID int64, now time.Time, reqHeaders func(string) string, respHeaders string) (models.Message, []models.Attempt) {
-	id := idAt("msg_", ev.CreatedAt)
+	id := models.NewIDAt("msg_", ev.CreatedAt)
 	m := models.Message{ID: id, EventID: ev.ID, EndpointID: epID, UserID: userID, EventType: ev.Type, Test: ev.Test,
 		State: models.StateSucceeded, Attempts: benchAttempts, MaxAttempts: webhook.MaxAttempts, FirstAttemptAt: &ev.CreatedAt,
 		CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt}

@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,24 +17,6 @@ import (
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
 )
-
-// idAt makes an id like models.NewID, but for the moment t, so seeded rows
-// sort by id the way their created_at says.
-func idAt(prefix string, t time.Time) string {
-	const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
-	rand.Read(b[6:])
-	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
-	out := make([]byte, len(prefix)+26)
-	copy(out, prefix)
-	for i := 25; i >= 0; i-- {
-		out[len(prefix)+i] = crockford[lo&31]
-		lo = lo>>5 | hi<<59
-		hi >>= 5
-	}
-	return string(out)
-}
 
 // seedMsg describes a message to put straight into the database.
 type seedMsg struct {
@@ -61,7 +41,7 @@ func (a *testApp) seedMessage(userID, endpointID int64, m seedMsg) models.Messag
 		m.state = models.StateSucceeded
 	}
 	if m.eventID == "" {
-		m.eventID = idAt("evt_", at)
+		m.eventID = models.NewIDAt("evt_", at)
 		ev := models.Event{ID: m.eventID, UserID: userID, Type: m.typ, Test: m.test,
 			Payload: []byte(`{"type":"notification","eventType":"` + m.typ + `","metadata":{}}`), CreatedAt: at}
 		if err := a.store.DB().Create(&ev).Error; err != nil {
@@ -69,7 +49,7 @@ func (a *testApp) seedMessage(userID, endpointID int64, m seedMsg) models.Messag
 		}
 	}
 	msg := models.Message{
-		ID: idAt("msg_", at), EventID: m.eventID, EndpointID: endpointID, UserID: userID, EventType: m.typ, Test: m.test,
+		ID: models.NewIDAt("msg_", at), EventID: m.eventID, EndpointID: endpointID, UserID: userID, EventType: m.typ, Test: m.test,
 		State: m.state, Attempts: m.attempts, MaxAttempts: webhook.MaxAttempts, LastStatus: m.status, LastErrorClass: m.class,
 		LastDurationMs: 42, CreatedAt: at, UpdatedAt: at,
 	}
@@ -204,7 +184,7 @@ func TestDeliveryFilters(t *testing.T) {
 		{"search by message id", "q=" + notFound.ID, []models.Message{notFound}},
 		{"search by event id", "q=" + redirect.EventID, []models.Message{redirect}},
 		{"search for another endpoint's message", "q=" + elsewhere.ID, nil},
-		{"search for an unknown event", "q=" + idAt("evt_", time.Now()), nil},
+		{"search for an unknown event", "q=" + models.NewIDAt("evt_", time.Now()), nil},
 		{"combined", "state=failed&type=TEST_FAILED&range=24h&status=3xx", []models.Message{redirect}},
 	}
 	for _, tt := range tests {
@@ -959,7 +939,7 @@ func TestExplainAttempt(t *testing.T) {
 
 func TestParseDeliveryQuery(t *testing.T) {
 	now := time.Date(2025, 7, 3, 14, 30, 0, 0, time.UTC)
-	id := idAt("msg_", now)
+	id := models.NewIDAt("msg_", now)
 	q, f, notes := parseDeliveryQuery(url.Values{
 		"state": {"failed"}, "type": {"TEST_FAILED"}, "status": {"5xx"}, "range": {"24h"},
 		"since": {"2025-07-03T01:00:00"}, "until": {"2025-07-03T12:00"}, "q": {" " + id + " "}, "before": {id},

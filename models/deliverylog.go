@@ -74,7 +74,7 @@ func applyDeliveryFilter(q *gorm.DB, f DeliveryFilter) *gorm.DB {
 		q = q.Where("created_at < ?", f.Until.UTC())
 	}
 	if search := strings.TrimSpace(f.Search); search != "" {
-		if strings.HasPrefix(search, "evt_") {
+		if strings.HasPrefix(search, EventIDPrefix) {
 			q = q.Where("event_id = ?", search)
 		} else {
 			q = q.Where("id = ?", search)

@@ -64,7 +64,7 @@ func (s *Service) publish(ctx context.Context, userID int64, in catalog.EventInp
 		return nil, err
 	}
 	req := &publishRequest{
-		event:   models.Event{ID: models.NewID("evt_"), UserID: userID, Type: in.Type, Test: test, Payload: body},
+		event:   models.Event{ID: models.NewID(models.EventIDPrefix), UserID: userID, Type: in.Type, Test: test, Payload: body},
 		targets: targets,
 		done:    make(chan error, 1),
 	}
@@ -117,7 +117,7 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 			r.published = Published{EventID: r.event.ID, Messages: make([]PublishedMessage, 0, len(endpoints))}
 			for _, endpointID := range endpoints {
 				msg := models.Message{
-					ID: models.NewID("msg_"), EventID: r.event.ID, EndpointID: endpointID, UserID: r.event.UserID,
+					ID: models.NewID(models.MessageIDPrefix), EventID: r.event.ID, EndpointID: endpointID, UserID: r.event.UserID,
 					EventType: r.event.Type, Test: r.event.Test, State: models.StatePending, MaxAttempts: MaxAttempts,
 					NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now,
 				}
