@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -343,10 +344,64 @@ func checkURL(raw string) string {
 	return ""
 }
 
-// forbiddenHeaders are set by the delivery engine or by HTTP itself.
-var forbiddenHeaders = []string{
-	"host", "content-length", "content-type", "transfer-encoding",
-	"connection", "upgrade", "te", "trailer",
+// reservedHeader is a header name, or a prefix ("Proxy-*"), that a custom
+// header may not set, and the message that says why.
+type reservedHeader struct {
+	name string // as the README shows it; a trailing "*" makes it a prefix
+	why  string // %s is the name as typed
+}
+
+// Messages for reservedHeaders.
+const (
+	whySetByLoadhook = "%s is set by loadhook and can't be changed."
+	whySetByHTTP     = "%s is set by HTTP itself (or only between neighbours, hop by hop) and can't be changed."
+	whyClaimsClient  = "%s tells the receiver who the client is; only proxies set it, so loadhook won't send it."
+)
+
+// reservedHeaders is the one list of headers a custom header may not set:
+// those loadhook sets on every delivery, those HTTP sets itself or that are
+// hop-by-hop (RFC 9110 §7.6.1), and those by which proxies describe the
+// client, which would lie about who sent the request. README.md lists them.
+var reservedHeaders = []reservedHeader{
+	{"Content-Type", whySetByLoadhook},
+	{"User-Agent", whySetByLoadhook},
+	{"webhook-*", "webhook-* headers carry the signature and can't be set."},
+	{"Host", whySetByHTTP},
+	{"Content-Length", whySetByHTTP},
+	{"Transfer-Encoding", whySetByHTTP},
+	{"Trailer", whySetByHTTP},
+	{"TE", whySetByHTTP},
+	{"Connection", whySetByHTTP},
+	{"Keep-Alive", whySetByHTTP},
+	{"Upgrade", whySetByHTTP},
+	{"Expect", whySetByHTTP},
+	{"Accept-Encoding", whySetByHTTP},
+	{"Proxy-*", "Proxy-* headers are for proxies and can't be set."},
+	{"Forwarded", whyClaimsClient},
+	{"X-Forwarded-*", whyClaimsClient},
+	{"X-Real-IP", whyClaimsClient},
+	{"Via", whyClaimsClient},
+	{"True-Client-IP", whyClaimsClient},
+	{"X-Client-IP", whyClaimsClient},
+	{"X-Cluster-Client-IP", whyClaimsClient},
+	{"X-Originating-IP", whyClaimsClient},
+	{"CF-Connecting-IP", whyClaimsClient},
+	{"Fastly-Client-IP", whyClaimsClient},
+}
+
+// reservedHeaderError says why name can't be a custom header, or "".
+func reservedHeaderError(name string) string {
+	lower := strings.ToLower(name)
+	for _, r := range reservedHeaders {
+		rule := strings.ToLower(r.name)
+		if prefix, ok := strings.CutSuffix(rule, "*"); ok && strings.HasPrefix(lower, prefix) || rule == lower {
+			if strings.Contains(r.why, "%s") {
+				return fmt.Sprintf(r.why, name)
+			}
+			return r.why
+		}
+	}
+	return ""
 }
 
 func (f *EndpointForm) validateHeaders(errs *EndpointErrors) {
@@ -393,16 +448,7 @@ func checkHeaderName(name string) string {
 			return "Use only letters, digits and ! # $ % & ' * + - . ^ _ ` | ~ in header names."
 		}
 	}
-	lower := strings.ToLower(name)
-	switch {
-	case slices.Contains(forbiddenHeaders, lower):
-		return name + " is set by loadhook and can't be changed."
-	case strings.HasPrefix(lower, "proxy-"):
-		return "Proxy-* headers can't be set."
-	case strings.HasPrefix(lower, "webhook-"):
-		return "webhook-* headers carry the signature and can't be set."
-	}
-	return ""
+	return reservedHeaderError(name)
 }
 
 func checkHeaderValue(value string) string {

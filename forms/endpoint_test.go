@@ -2,6 +2,7 @@ package forms
 
 import (
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -86,6 +87,17 @@ func TestEndpointFormValidate(t *testing.T) {
 		{"proxy-anything", func(f *EndpointForm) { f.Headers = rows("proxy-x", "x") }, row0Name, "Proxy-*"},
 		{"webhook-id", func(f *EndpointForm) { f.Headers = rows("webhook-id", "x") }, row0Name, "webhook-*"},
 		{"Webhook-Timestamp", func(f *EndpointForm) { f.Headers = rows("Webhook-Timestamp", "x") }, row0Name, "webhook-*"},
+		{"User-Agent", func(f *EndpointForm) { f.Headers = rows("User-Agent", "curl/8") }, row0Name, "set by loadhook"},
+		{"X-Forwarded-For", func(f *EndpointForm) { f.Headers = rows("X-Forwarded-For", "10.0.0.1") }, row0Name, "who the client is"},
+		{"x-forwarded-host", func(f *EndpointForm) { f.Headers = rows("x-forwarded-host", "admin.internal") }, row0Name, "who the client is"},
+		{"X-Real-IP", func(f *EndpointForm) { f.Headers = rows("X-Real-IP", "127.0.0.1") }, row0Name, "who the client is"},
+		{"Forwarded", func(f *EndpointForm) { f.Headers = rows("Forwarded", "for=127.0.0.1") }, row0Name, "who the client is"},
+		{"Via", func(f *EndpointForm) { f.Headers = rows("Via", "1.1 proxy") }, row0Name, "who the client is"},
+		{"True-Client-IP", func(f *EndpointForm) { f.Headers = rows("True-Client-IP", "1.2.3.4") }, row0Name, "who the client is"},
+		{"Keep-Alive", func(f *EndpointForm) { f.Headers = rows("Keep-Alive", "timeout=5") }, row0Name, "hop by hop"},
+		{"Expect", func(f *EndpointForm) { f.Headers = rows("Expect", "100-continue") }, row0Name, "can't be changed"},
+		{"Accept-Encoding", func(f *EndpointForm) { f.Headers = rows("Accept-Encoding", "br") }, row0Name, "can't be changed"},
+		{"X-Forwarded alone allowed", func(f *EndpointForm) { f.Headers = rows("X-Forwarded", "x") }, nil, ""},
 		{"X-Webhook-Id allowed", func(f *EndpointForm) { f.Headers = rows("X-Webhook-Id", "x") }, nil, ""},
 		{"duplicate", func(f *EndpointForm) { f.Headers = rows("X-A", "1", "x-a", "2") }, func(e EndpointErrors) string { return e.Row(1).Name }, "already set"},
 		{"value CR", func(f *EndpointForm) { f.Headers = rows("X-A", "a\rb") }, row0Value, "line breaks"},
@@ -271,6 +283,32 @@ func TestKeepMaskedNewEndpoint(t *testing.T) {
 	}
 	if errs := f.Validate(); !strings.Contains(errs.Row(0).Value, "whole new value") {
 		t.Errorf("value error = %q", errs.Row(0).Value)
+	}
+}
+
+// TestReadmeListsReservedHeaders keeps README.md's list of headers that
+// can't be set in step with the one list the form checks.
+func TestReadmeListsReservedHeaders(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(readme)
+	if i := strings.Index(section, "## Custom headers"); i >= 0 {
+		section = section[i:]
+		if j := strings.Index(section[3:], "\n## "); j >= 0 {
+			section = section[:j+3]
+		}
+	} else {
+		t.Fatal("README.md has no \"## Custom headers\" section")
+	}
+	for _, r := range reservedHeaders {
+		if !strings.Contains(section, "`"+r.name+"`") {
+			t.Errorf("README's Custom headers section does not list `%s`", r.name)
+		}
+		if msg := checkHeaderName(strings.ReplaceAll(r.name, "*", "X")); msg == "" {
+			t.Errorf("%s is listed but accepted", r.name)
+		}
 	}
 }
 
