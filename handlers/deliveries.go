@@ -112,10 +112,10 @@ func parseDeliveryQuery(v url.Values, now time.Time) (views.DeliveryQuery, model
 		}
 	}
 	if status := strings.TrimSpace(v.Get("status")); status != "" {
-		if isStatusClass(status) {
+		if _, ok := catalog.LookupStatusClass(status); ok {
 			q.Status, f.StatusClass = status, status
 		} else {
-			ignore("Ignored the HTTP status %q: choose 2xx, 3xx, 4xx, 5xx or none.", clip(status))
+			ignore("Ignored the HTTP status %q: choose %s.", clip(status), catalog.StatusClassValues())
 		}
 	}
 	if rng := strings.TrimSpace(v.Get("range")); rng != "" {
@@ -162,15 +162,6 @@ func parseDeliveryQuery(v url.Values, now time.Time) (views.DeliveryQuery, model
 		}
 	}
 	return q, f, notes
-}
-
-func isStatusClass(s string) bool {
-	for _, c := range models.StatusClasses {
-		if s == c {
-			return true
-		}
-	}
-	return false
 }
 
 // clip shortens a value quoted back in a note.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadhook/loadhook/catalog"
 	"gorm.io/gorm"
 )
 
@@ -13,7 +14,7 @@ import (
 type DeliveryFilter struct {
 	State       string    // pending, retrying, succeeded, failed
 	EventType   string    // e.g. TEST_STARTED
-	StatusClass string    // 2xx, 3xx, 4xx, 5xx, or "none" (no HTTP answer)
+	StatusClass string    // a catalog.StatusClasses value: 2xx … 5xx, or none
 	Since       time.Time // created at or after
 	Until       time.Time // created before
 	Search      string    // a message id (msg_…) or an event id (evt_…)
@@ -21,9 +22,6 @@ type DeliveryFilter struct {
 	Before string
 	Limit  int
 }
-
-// StatusClasses lists the values DeliveryFilter.StatusClass accepts.
-var StatusClasses = []string{"2xx", "3xx", "4xx", "5xx", "none"}
 
 // DeliveryPage is one page of the delivery log, newest first.
 type DeliveryPage struct {
@@ -60,12 +58,12 @@ func applyDeliveryFilter(q *gorm.DB, f DeliveryFilter) *gorm.DB {
 	if f.EventType != "" {
 		q = q.Where("event_type = ?", f.EventType)
 	}
-	switch f.StatusClass {
-	case "2xx", "3xx", "4xx", "5xx":
-		lo := int(f.StatusClass[0]-'0') * 100
-		q = q.Where("last_status >= ? AND last_status < ?", lo, lo+100)
-	case "none":
-		q = q.Where("last_status = 0")
+	if c, ok := catalog.LookupStatusClass(f.StatusClass); ok {
+		if c.Answered() {
+			q = q.Where("last_status >= ? AND last_status < ?", c.Min, c.Max)
+		} else {
+			q = q.Where("last_status = 0")
+		}
 	}
 	if !f.Since.IsZero() {
 		q = q.Where("created_at >= ?", f.Since.UTC())

@@ -51,12 +51,6 @@ var StateOptions = []Option{
 	{statePending, "Pending"}, {stateRetrying, "Retrying"}, {stateSucceeded, "Succeeded"}, {stateFailed, "Failed"},
 }
 
-// StatusOptions are the answer classes the log can be filtered by.
-var StatusOptions = []Option{
-	{"2xx", "2xx success"}, {"3xx", "3xx redirect"}, {"4xx", "4xx client error"}, {"5xx", "5xx server error"},
-	{"none", "No HTTP answer"},
-}
-
 // DeliveryQuery is the filter form of the delivery log as the user sent it,
 // with invalid values already dropped. It rebuilds the links that keep the
 // filters, so every filtered page has a URL that can be shared.

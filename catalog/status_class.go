@@ -1,0 +1,43 @@
+package catalog
+
+// StatusClass is a kind of answer a delivery got, as the delivery log
+// filters by it: a class of HTTP statuses, or no HTTP answer at all.
+type StatusClass struct {
+	Value string // in URLs and forms: "2xx", or "none"
+	Label string // "2xx success"
+	// Min and Max bound the last HTTP status, Max excluded; both 0 for
+	// "none" (a connection error, a timeout, a blocked address).
+	Min, Max int
+}
+
+// StatusClasses are the classes in the order the filter lists them.
+var StatusClasses = []StatusClass{
+	{"2xx", "2xx success", 200, 300},
+	{"3xx", "3xx redirect", 300, 400},
+	{"4xx", "4xx client error", 400, 500},
+	{"5xx", "5xx server error", 500, 600},
+	{"none", "No HTTP answer", 0, 0},
+}
+
+// Answered reports whether the class is one of HTTP answers.
+func (c StatusClass) Answered() bool { return c.Max > 0 }
+
+// LookupStatusClass finds a class by its value.
+func LookupStatusClass(v string) (StatusClass, bool) {
+	for _, c := range StatusClasses {
+		if c.Value == v {
+			return c, true
+		}
+	}
+	return StatusClass{}, false
+}
+
+// StatusClassValues names the classes' values for a message:
+// "2xx, 3xx, 4xx, 5xx or none".
+func StatusClassValues() string {
+	vs := make([]string, len(StatusClasses))
+	for i, c := range StatusClasses {
+		vs[i] = c.Value
+	}
+	return orList(vs)
+}
