@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -89,6 +90,9 @@ func TestPasswordFormsAnswerBusy(t *testing.T) {
 	hasher := newPasswordHasher(1, 10*time.Millisecond)
 	entered := make(chan struct{}, 1)
 	release := make(chan struct{})
+	var releaseOnce sync.Once
+	releaseHolder := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(releaseHolder) // a failure must not leave the holder hanging
 	hasher.inHash = func() {
 		select {
 		case entered <- struct{}{}:
@@ -122,7 +126,7 @@ func TestPasswordFormsAnswerBusy(t *testing.T) {
 			}
 		})
 	}
-	close(release)
+	releaseHolder()
 	(<-done).wantStatus(http.StatusUnprocessableEntity)
 	if n := app.count("users"); n != 1 {
 		t.Errorf("users = %d, want 1: the refused sign-up stored nothing", n)
