@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,31 +54,104 @@ var settings = []setting{
 	{"log-level", "LOADHOOK_LOG_LEVEL", "info", "debug, info, warn or error"},
 }
 
-// parseConfig reads flags, falling back to the environment, then defaults.
-func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
-	fset := flag.NewFlagSet("loadhook", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	values := make(map[string]*string, len(settings))
+// secretFlag names the one setting whose value is never printed.
+const secretFlag = "secret"
+
+// dbSettings are the settings of every command that opens the database:
+// the commands open it exactly as serve does.
+var dbSettings = []string{"db", "db-max-conns", secretFlag}
+
+// settingValues are the settings defined on one flag set, by flag name.
+type settingValues map[string]settingValue
+
+// settingValue is a flag and what it is when the flag is not given.
+type settingValue struct {
+	flag     *string
+	fallback string
+}
+
+// defineSettings defines a flag for each named setting (every setting when
+// names is empty), defaulting to its environment variable, then its default.
+func defineSettings(fset *flag.FlagSet, getenv func(string) string, names ...string) settingValues {
+	values := make(settingValues, len(settings))
 	for _, s := range settings {
-		def := s.def
-		if v := getenv(s.env); v != "" {
-			def = v
+		if len(names) > 0 && !slices.Contains(names, s.flag) {
+			continue
 		}
-		values[s.flag] = fset.String(s.flag, def, fmt.Sprintf("%s (env %s)", s.usage, s.env))
+		def := settingDefault(s, getenv)
+		if s.flag == secretFlag {
+			// -h prints flag defaults: the secret from the environment must
+			// not be one of them.
+			values[s.flag] = settingValue{flag: fset.String(s.flag, "", fmt.Sprintf("%s (env %s)", s.usage, s.env)), fallback: def}
+			continue
+		}
+		values[s.flag] = settingValue{flag: fset.String(s.flag, def, fmt.Sprintf("%s (env %s)", s.usage, s.env))}
 	}
+	return values
+}
+
+// settingDefault is what a setting is when its flag is not given.
+func settingDefault(s setting, getenv func(string) string) string {
+	if v := getenv(s.env); v != "" {
+		return v
+	}
+	return s.def
+}
+
+// lookupSetting returns the setting of a flag name; a name not in settings
+// is a typo in this package, caught by any test that reaches it.
+func lookupSetting(flagName string) setting {
+	i := slices.IndexFunc(settings, func(s setting) bool { return s.flag == flagName })
+	if i < 0 {
+		panic("no setting named " + flagName)
+	}
+	return settings[i]
+}
+
+// baseURLFor is the base URL of a server listening on addr, when
+// LOADHOOK_BASE_URL does not say otherwise.
+func baseURLFor(addr string) string { return "http://" + addr }
+
+func (v settingValues) get(name string) string {
+	if given := strings.TrimSpace(*v[name].flag); given != "" {
+		return given
+	}
+	return strings.TrimSpace(v[name].fallback)
+}
+
+// dbConfig checks the dbSettings; the rest of the Config stays zero.
+func (v settingValues) dbConfig() (*Config, error) {
+	cfg := &Config{DB: v.get("db"), Secret: v.get("secret")}
+	var err error
+	if cfg.DBMaxConns, err = strconv.Atoi(v.get("db-max-conns")); err != nil || cfg.DBMaxConns < 2 {
+		return nil, fmt.Errorf("db-max-conns %q: want a whole number of at least 2", v.get("db-max-conns"))
+	}
+	return cfg, nil
+}
+
+// parseConfig reads serve's flags, falling back to the environment, then
+// defaults.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	fset := flag.NewFlagSet("loadhook serve", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	values := defineSettings(fset, getenv)
 	fset.Usage = func() {
-		fmt.Fprintf(stderr, "loadhook: webhook integration service\n\nUsage: loadhook [flags]\n\nEvery flag can also be set by its environment variable.\n\n")
+		fmt.Fprintf(stderr, "loadhook: webhook integration service\n\n%s\nServe flags (every flag can also be set by its environment variable):\n\n", commandsUsage)
 		fset.PrintDefaults()
 	}
 	if err := fset.Parse(args); err != nil {
 		return nil, err
 	}
-	get := func(name string) string { return strings.TrimSpace(*values[name]) }
-	cfg := &Config{
-		Addr: get("addr"), DB: get("db"), BaseURL: strings.TrimRight(get("base-url"), "/"),
-		Secret: get("secret"), AllowedHosts: get("allowed-hosts"), Source: get("source"), LogLevel: get("log-level"),
+	if fset.NArg() > 0 {
+		return nil, fmt.Errorf("serve takes flags only, not %q (see loadhook serve -h)", fset.Arg(0))
 	}
-	var err error
+	get := values.get
+	cfg, err := values.dbConfig()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Addr, cfg.BaseURL = get("addr"), strings.TrimRight(get("base-url"), "/")
+	cfg.AllowedHosts, cfg.Source, cfg.LogLevel = get("allowed-hosts"), get("source"), get("log-level")
 	if cfg.Retention, err = time.ParseDuration(get("retention")); err != nil || cfg.Retention <= 0 {
 		return nil, fmt.Errorf("retention %q: want a positive duration such as 720h", get("retention"))
 	}
@@ -90,11 +164,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if cfg.PerEndpoint, err = strconv.Atoi(get("per-endpoint")); err != nil || cfg.PerEndpoint < 1 {
 		return nil, fmt.Errorf("per-endpoint %q: want a whole number of at least 1", get("per-endpoint"))
 	}
-	if cfg.DBMaxConns, err = strconv.Atoi(get("db-max-conns")); err != nil || cfg.DBMaxConns < 2 {
-		return nil, fmt.Errorf("db-max-conns %q: want a whole number of at least 2", get("db-max-conns"))
-	}
 	if cfg.BaseURL == "" {
-		cfg.BaseURL = "http://" + cfg.Addr
+		cfg.BaseURL = baseURLFor(cfg.Addr)
 	}
 	return cfg, nil
 }

@@ -1,21 +1,21 @@
 // Command loadhook serves the webhook settings app and runs the delivery
-// engine in the same process.
+// engine in the same process; its other commands (cli.go) migrate the
+// database, manage users and tokens, and emit events from a shell.
 package main
 
 import (
 	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
-	"errors"
-	"flag"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/loadhook/loadhook/handlers"
 	"github.com/loadhook/loadhook/hostguard"
@@ -27,21 +27,11 @@ import (
 var version = "dev"
 
 func main() {
-	cfg, err := parseConfig(os.Args[1:], os.Getenv, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "loadhook:", err)
-		os.Exit(2)
-	}
-	if err := run(cfg); err != nil {
-		slog.Error("loadhook stopped", "err", err)
-		os.Exit(1)
-	}
+	os.Exit(runCLI(os.Args[1:], cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
 }
 
-func run(cfg *Config) error {
+// run serves until ctx ends (SIGINT, SIGTERM), then shuts down gracefully.
+func run(ctx context.Context, cfg *Config) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return fmt.Errorf("log level %q: %w", cfg.LogLevel, err)
@@ -49,43 +39,20 @@ func run(cfg *Config) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
 
-	secret, err := loadSecret(cfg)
-	if err != nil {
-		return err
-	}
 	policy, err := hostguard.ParseAllowedHosts(cfg.AllowedHosts)
 	if err != nil {
 		return fmt.Errorf("LOADHOOK_ALLOWED_HOSTS: %w", err)
 	}
-	db, err := models.Open(cfg.DB, models.MaxConns(cfg.DBMaxConns))
+	d, err := openDatabase(cfg)
 	if err != nil {
 		return err
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return err
-	}
-	defer sqlDB.Close()
-	sealer, err := models.NewSealer(secret)
-	if err != nil {
-		return err
-	}
-	store := models.NewStore(db, sealer)
+	defer d.close()
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-
-	// Instances started together on an empty database take turns: the
-	// first creates the tables and the secret check, the others find them.
 	var hooks *webhook.Service
-	err = models.WithMigrationLock(ctx, db, func() error {
-		if err := models.Migrate(db); err != nil {
-			return err
-		}
-		if err := models.CheckSecret(ctx, db, sealer); err != nil {
-			return err
-		}
-		hooks, err = webhook.NewService(ctx, store, policy, nil, webhook.Config{
+	err = d.migrate(ctx, func() error {
+		// NewService migrates the queue's tables, then builds the engine.
+		hooks, err = webhook.NewService(ctx, d.store, policy, nil, webhook.Config{
 			Source: cfg.Source, BaseURL: cfg.BaseURL, Workers: cfg.Workers, PerEndpoint: cfg.PerEndpoint,
 			PollInterval: cfg.PollInterval, Retention: cfg.Retention, UserAgent: "loadhook/" + version, Logger: log,
 		})
@@ -98,11 +65,11 @@ func run(cfg *Config) error {
 		return err
 	}
 
-	sessionKey, err := hkdf.Key(sha256.New, secret, nil, "loadhook session cookies v1", 64)
+	sessionKey, err := hkdf.Key(sha256.New, d.secret, nil, "loadhook session cookies v1", 64)
 	if err != nil {
 		return fmt.Errorf("derive session key: %w", err)
 	}
-	web := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, SessionKey: sessionKey, Version: version}, store, hooks, log)
+	web := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, SessionKey: sessionKey, Version: version}, d.store, hooks, log)
 	srv := &http.Server{
 		Handler:           web.Routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -134,4 +101,53 @@ func run(cfg *Config) error {
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// database is the configured database, opened the same way by every command.
+type database struct {
+	db     *gorm.DB
+	sqlDB  *sql.DB
+	secret []byte
+	sealer *models.Sealer
+	store  *models.Store
+}
+
+// openDatabase opens cfg's database with the secret that seals its data.
+func openDatabase(cfg *Config) (*database, error) {
+	secret, err := loadSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := models.NewSealer(secret)
+	if err != nil {
+		return nil, err
+	}
+	db, err := models.Open(cfg.DB, models.MaxConns(cfg.DBMaxConns))
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	return &database{db: db, sqlDB: sqlDB, secret: secret, sealer: sealer, store: models.NewStore(db, sealer)}, nil
+}
+
+func (d *database) close() { d.sqlDB.Close() }
+
+// migrate brings the database up to date as every start does. Instances
+// started together on an empty database take turns under the lock: the
+// first creates the tables and the secret check, the others find them.
+// queue migrates River's tables last, under the same lock: serve does it by
+// building the engine, `loadhook migrate` with webhook.MigrateQueue.
+func (d *database) migrate(ctx context.Context, queue func() error) error {
+	return models.WithMigrationLock(ctx, d.db, func() error {
+		if err := models.Migrate(d.db); err != nil {
+			return err
+		}
+		if err := models.CheckSecret(ctx, d.db, d.sealer); err != nil {
+			return err
+		}
+		return queue()
+	})
 }

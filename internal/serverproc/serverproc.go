@@ -39,6 +39,9 @@ type Options struct {
 	Addr string
 	// Env adds or overrides variables ("LOADHOOK_WORKERS=50").
 	Env []string
+	// Args are the command line after the binary; none serves with the
+	// settings above.
+	Args []string
 	// Log receives the process's stdout and stderr; nil discards them.
 	Log io.Writer
 	// ReadyTimeout bounds the wait for the first HTTP answer (default 30 s).
@@ -82,7 +85,7 @@ func Start(ctx context.Context, opts Options) (*Process, error) {
 	if opts.ReadyTimeout <= 0 {
 		opts.ReadyTimeout = 30 * time.Second
 	}
-	cmd := exec.Command(opts.Binary)
+	cmd := exec.Command(opts.Binary, opts.Args...)
 	// Later entries win, so inherited LOADHOOK_* settings cannot leak in.
 	cmd.Env = append(os.Environ(),
 		"LOADHOOK_ADDR="+opts.Addr,
