@@ -3,6 +3,7 @@ package forms
 import (
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -67,9 +68,9 @@ func (f *AuthForm) ValidateSignUp() AuthErrors {
 	case n == 0:
 		errs.Password = "Choose a password."
 	case n < MinPasswordLen:
-		errs.Password = "Use at least 10 characters."
+		errs.Password = "Use at least " + strconv.Itoa(MinPasswordLen) + " characters."
 	case n > MaxPasswordLen:
-		errs.Password = "Use at most 128 characters."
+		errs.Password = "Use at most " + strconv.Itoa(MaxPasswordLen) + " characters."
 	}
 	return errs
 }

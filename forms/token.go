@@ -2,12 +2,14 @@ package forms
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// maxTokenNameLen matches the column size of the API token name.
-const maxTokenNameLen = 100
+// MaxTokenNameLen is the longest API token name; the column (models.APIToken)
+// is this size.
+const MaxTokenNameLen = 100
 
 // TokenForm creates an API token.
 type TokenForm struct {
@@ -35,8 +37,8 @@ func (f *TokenForm) Validate() TokenErrors {
 	switch n := utf8.RuneCountInString(f.Name); {
 	case n == 0:
 		return TokenErrors{Name: "Give the token a name, e.g. the system that will use it."}
-	case n > maxTokenNameLen:
-		return TokenErrors{Name: "Use at most 100 characters."}
+	case n > MaxTokenNameLen:
+		return TokenErrors{Name: "Use at most " + strconv.Itoa(MaxTokenNameLen) + " characters."}
 	}
 	return TokenErrors{}
 }

@@ -3,8 +3,12 @@ package models
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/loadhook/loadhook/forms"
 )
 
 func TestNewAPIToken(t *testing.T) {
@@ -27,5 +31,12 @@ func TestNewAPIToken(t *testing.T) {
 	}
 	if _, again := NewAPIToken(7, "CI"); again == value {
 		t.Error("two tokens are the same")
+	}
+}
+
+func TestTokenNameColumnFitsTheForm(t *testing.T) {
+	field, _ := reflect.TypeOf(APIToken{}).FieldByName("Name")
+	if tag, want := field.Tag.Get("gorm"), "size:"+strconv.Itoa(forms.MaxTokenNameLen)+";"; !strings.Contains(tag, want) {
+		t.Errorf("APIToken.Name is %q, want %q: the form accepts names of %d characters", tag, want, forms.MaxTokenNameLen)
 	}
 }
