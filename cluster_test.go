@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -333,5 +335,50 @@ func TestClusterPerEndpointCapHoldsAcrossInstances(t *testing.T) {
 		if most > 4 {
 			t.Errorf("%s saw %d requests at once from two instances, want at most 4", path, most)
 		}
+	}
+}
+
+func TestClusterIdempotencyKeyAcrossInstances(t *testing.T) {
+	f := newClusterFixture(t, 1, http.NotFoundHandler())
+	t.Parallel()
+	a, b := f.start(t), f.start(t)
+	ids := make([]string, 6)
+	var wg sync.WaitGroup
+	for i := range ids {
+		p := a
+		if i%2 == 1 {
+			p = b
+		}
+		wg.Go(func() {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, p.URL+"/api/v1/events", bytes.NewReader(serverproc.StartedEvent(7)))
+			req.Header.Set("Authorization", "Bearer "+f.token)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", "run-7-started")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			var acc serverproc.Accepted
+			if err := json.NewDecoder(resp.Body).Decode(&acc); err != nil || resp.StatusCode != http.StatusAccepted {
+				t.Errorf("POST to %s: %d %v", p.URL, resp.StatusCode, err)
+				return
+			}
+			ids[i] = acc.ID
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id == "" || id != ids[0] {
+			t.Fatalf("one Idempotency-Key on two instances gave events %v", ids)
+		}
+	}
+	var n int64
+	if err := f.reader.Table("events").Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d events stored, want 1", n)
 	}
 }

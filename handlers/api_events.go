@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -49,11 +51,43 @@ func (s *Server) createEvent(c echo.Context) error {
 	if reqErr != nil {
 		return c.JSON(reqErr.Status, apiError{Error: reqErr.Message, Fields: reqErr.Fields})
 	}
-	pub, err := s.hooks.Publish(c.Request().Context(), token.UserID, in)
+	var pub *webhook.Published
+	if key := c.Request().Header.Get(idempotencyKeyHeader); key != "" {
+		if problem := checkIdempotencyKey(key); problem != "" {
+			return c.JSON(http.StatusBadRequest, apiError{Error: problem, Fields: map[string]string{idempotencyKeyHeader: problem}})
+		}
+		sum := sha256.Sum256(body)
+		pub, err = s.hooks.PublishOnce(c.Request().Context(), token.UserID, key, hex.EncodeToString(sum[:]), in)
+	} else {
+		pub, err = s.hooks.Publish(c.Request().Context(), token.UserID, in)
+	}
+	if errors.Is(err, models.ErrIdempotencyMismatch) {
+		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: err.Error(), Fields: map[string]string{idempotencyKeyHeader: err.Error()}})
+	}
 	if err != nil {
 		return s.answerPublishFailure(c, token.UserID, in.Type, err)
 	}
+	if pub.Replayed {
+		c.Response().Header().Set("Idempotent-Replayed", "true")
+	}
 	return c.JSON(http.StatusAccepted, createEventResponse{ID: pub.EventID, Messages: pub.Messages})
+}
+
+// idempotencyKeyHeader lets the platform retry a POST safely: the same key
+// within 24 h answers the first event again and stores nothing new.
+const idempotencyKeyHeader = "Idempotency-Key"
+
+// checkIdempotencyKey says what is wrong with a key, or "".
+func checkIdempotencyKey(key string) string {
+	if len(key) > models.MaxIdempotencyKeyLen {
+		return fmt.Sprintf("the Idempotency-Key is longer than %d characters", models.MaxIdempotencyKeyLen)
+	}
+	for _, r := range key {
+		if r < 0x21 || r > 0x7e {
+			return "the Idempotency-Key may hold only printable ASCII characters without spaces (a UUID is a good key)"
+		}
+	}
+	return ""
 }
 
 // retryAfterUnavailable is how long a 503 asks the platform to wait before

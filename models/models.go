@@ -130,7 +130,7 @@ type Attempt struct {
 
 // AllModels lists every table, for migration.
 func AllModels() []any {
-	return []any{&User{}, &Session{}, &APIToken{}, &Endpoint{}, &Event{}, &Message{}, &Attempt{}, &Setting{}, &Instance{}, &RateCounter{}}
+	return []any{&User{}, &Session{}, &APIToken{}, &Endpoint{}, &Event{}, &Message{}, &Attempt{}, &Setting{}, &Instance{}, &RateCounter{}, &IdempotencyKey{}}
 }
 
 // Session is a signed-in browser. The cookie carries only the session id, so

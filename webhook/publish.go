@@ -18,6 +18,9 @@ import (
 type Published struct {
 	EventID  string
 	Messages []PublishedMessage
+	// Replayed says an Idempotency-Key was seen before: this is the first
+	// request's event, and nothing new was stored.
+	Replayed bool
 }
 
 // PublishedMessage names one stored message.
@@ -30,25 +33,39 @@ type PublishedMessage struct {
 // endpoint of the user that subscribes to the event's type, in one
 // transaction: when it returns nil, every delivery is durable.
 func (s *Service) Publish(ctx context.Context, userID int64, in catalog.EventInput) (*Published, error) {
-	return s.publish(ctx, userID, in, false, func(tx *gorm.DB) ([]int64, error) {
-		return s.store.SubscribedEndpoints(ctx, tx, userID, in.Type)
-	})
+	return s.publish(ctx, userID, in, false, s.subscribers(userID, in.Type))
 }
 
+// subscribers finds the user's enabled endpoints subscribed to eventType.
+func (s *Service) subscribers(userID int64, eventType string) func(*gorm.DB) ([]int64, error) {
+	return func(tx *gorm.DB) ([]int64, error) {
+		return s.store.SubscribedEndpoints(tx.Statement.Context, tx, userID, eventType)
+	}
+}
+
+// ErrEndpointDisabled refuses a test event for a disabled endpoint: a
+// disabled endpoint is sent nothing.
+var ErrEndpointDisabled = errors.New("the endpoint is disabled, and loadhook sends a disabled endpoint nothing, test events included: enable it first")
+
 // SendTest sends the sample event of eventType to one endpoint through the
-// same queue, signing and retries as real events, whatever its subscriptions.
+// same queue, signing and retries as real events, whatever its
+// subscriptions. A disabled endpoint gets ErrEndpointDisabled.
 func (s *Service) SendTest(ctx context.Context, userID, endpointID int64, eventType string) (*PublishedMessage, error) {
 	in, err := catalog.SampleEvent(eventType, s.cfg.BaseURL, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	pub, err := s.publish(ctx, userID, in, true, func(tx *gorm.DB) ([]int64, error) {
-		var n int64
-		if err := tx.Model(&models.Endpoint{}).Where("id = ? AND user_id = ?", endpointID, userID).Count(&n).Error; err != nil {
+		var enabled []bool
+		err := tx.Model(&models.Endpoint{}).Where("id = ? AND user_id = ?", endpointID, userID).Limit(1).Pluck("enabled", &enabled).Error
+		if err != nil {
 			return nil, fmt.Errorf("check endpoint %d: %w", endpointID, err)
 		}
-		if n == 0 {
+		if len(enabled) == 0 {
 			return nil, models.ErrNotFound
+		}
+		if !enabled[0] {
+			return nil, ErrEndpointDisabled
 		}
 		return []int64{endpointID}, nil
 	})
@@ -58,7 +75,19 @@ func (s *Service) SendTest(ctx context.Context, userID, endpointID int64, eventT
 	return &pub.Messages[0], nil
 }
 
+// PublishOnce is Publish under an Idempotency-Key: the first request with
+// the key stores the event; the same key with the same request (its hash)
+// within models.IdempotencyWindow answers that event again, marked Replayed,
+// and stores nothing; with another request it is models.ErrIdempotencyMismatch.
+func (s *Service) PublishOnce(ctx context.Context, userID int64, key, requestHash string, in catalog.EventInput) (*Published, error) {
+	return s.publishWith(ctx, userID, in, false, s.subscribers(userID, in.Type), &models.IdempotencyKey{UserID: userID, Key: key, RequestHash: requestHash})
+}
+
 func (s *Service) publish(ctx context.Context, userID int64, in catalog.EventInput, test bool, targets func(*gorm.DB) ([]int64, error)) (*Published, error) {
+	return s.publishWith(ctx, userID, in, test, targets, nil)
+}
+
+func (s *Service) publishWith(ctx context.Context, userID int64, in catalog.EventInput, test bool, targets func(*gorm.DB) ([]int64, error), idem *models.IdempotencyKey) (*Published, error) {
 	body, err := catalog.BuildPayload(s.cfg.Source, in)
 	if err != nil {
 		return nil, err
@@ -66,6 +95,7 @@ func (s *Service) publish(ctx context.Context, userID int64, in catalog.EventInp
 	req := &publishRequest{
 		event:   models.Event{ID: models.NewID(models.EventIDPrefix), UserID: userID, Type: in.Type, Test: test, Payload: body},
 		targets: targets,
+		idem:    idem,
 		done:    make(chan error, 1),
 	}
 	if err := s.publisher.submit(ctx, req); err != nil {
@@ -76,6 +106,17 @@ func (s *Service) publish(ctx context.Context, userID int64, in catalog.EventInp
 	if err := <-req.done; err != nil {
 		return nil, fmt.Errorf("publish %s: %w", in.Type, err)
 	}
+	if req.replay {
+		eventID, msgs, err := s.store.IdempotentEvent(ctx, userID, idem.Key, idem.RequestHash)
+		if err != nil {
+			return nil, err
+		}
+		pub := &Published{EventID: eventID, Replayed: true, Messages: make([]PublishedMessage, 0, len(msgs))}
+		for _, m := range msgs {
+			pub.Messages = append(pub.Messages, PublishedMessage{ID: m.ID, EndpointID: m.EndpointID})
+		}
+		return pub, nil
+	}
 	return &req.published, nil
 }
 
@@ -83,16 +124,20 @@ func (s *Service) publish(ctx context.Context, userID int64, in catalog.EventInp
 type publishRequest struct {
 	event     models.Event
 	targets   func(*gorm.DB) ([]int64, error)
+	// idem, when set, is claimed in the batch's transaction; replay says
+	// the key was already used, so nothing was stored for this request.
+	idem      *models.IdempotencyKey
+	replay    bool
 	published Published
 	err       error
 	done      chan error
 }
 
 // storeBatch stores several events, their messages and queue jobs in one
-// transaction. A request whose targets are not found fails alone; any other
-// error fails the batch: nothing of it is stored, and every request of it
-// gets the error, including those the transaction never reached (a BEGIN
-// that timed out reaches none).
+// transaction. A request refused for what it asks (its endpoint not found,
+// or disabled) fails alone; any other error fails the batch: nothing of it
+// is stored, and every request of it gets the error, including those the
+// transaction never reached (a BEGIN that timed out reaches none).
 func (s *Service) storeBatch(batch []*publishRequest) {
 	var fresh []models.Delivery
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -104,8 +149,20 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 		var msgs []models.Message
 		var jobs []river.InsertManyParams
 		for _, r := range batch {
+			r.replay = false
+			if r.idem != nil {
+				r.idem.EventID, r.idem.CreatedAt = r.event.ID, now
+				claimed, err := models.ClaimIdempotencyKey(tx, r.idem)
+				if err != nil {
+					return err
+				}
+				if !claimed {
+					r.replay = true
+					continue
+				}
+			}
 			endpoints, err := r.targets(tx)
-			if errors.Is(err, models.ErrNotFound) {
+			if errors.Is(err, models.ErrNotFound) || errors.Is(err, ErrEndpointDisabled) {
 				r.err = err
 				continue
 			}

@@ -29,6 +29,9 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
 	if _, err := w.s.store.PruneDeliveries(ctx, now.Add(-w.s.cfg.Retention), pruneBatch); err != nil {
 		return fmt.Errorf("prune deliveries: %w", err)
 	}
+	if _, err := w.s.store.PruneIdempotencyKeys(ctx, now); err != nil {
+		return err
+	}
 	return w.s.store.PruneSessions(ctx, now)
 }
 
