@@ -18,6 +18,9 @@ import (
 // TimestampLayout is the payload's timestamp layout: UTC, no zone, no fraction.
 const TimestampLayout = "2006-01-02T15:04:05"
 
+// maxTimestampYear is the last year TimestampLayout's four digits can show.
+const maxTimestampYear = 9999
+
 // DefaultSource is the payload's source unless the server is configured otherwise.
 const DefaultSource = "Loadmance"
 
@@ -76,6 +79,9 @@ func BuildPayload(source string, in EventInput) ([]byte, error) {
 	ts := in.Timestamp
 	if ts.IsZero() {
 		ts = time.Now()
+	}
+	if y := ts.UTC().Year(); y < 0 || y > maxTimestampYear {
+		return nil, fmt.Errorf("build payload: timestamp %s is outside the years 0000-%d that %s can show", ts.UTC().Format(time.RFC3339), maxTimestampYear, TimestampLayout)
 	}
 
 	// Built by hand because key order is part of the contract and a Go map
@@ -535,6 +541,10 @@ func parseTimestamp(s string) (time.Time, string) {
 	// A zero time would mean "now" downstream, and pre-1970 times are typos.
 	if t.Year() < 1970 {
 		return time.Time{}, fmt.Sprintf("%q is before 1970; use UTC in the layout %s", s, TimestampLayout)
+	}
+	// A zone can push 9999-12-31 into a year the layout can't show.
+	if t.Year() > maxTimestampYear {
+		return time.Time{}, fmt.Sprintf("%q is after %d in UTC; use UTC in the layout %s", s, maxTimestampYear, TimestampLayout)
 	}
 	return t, ""
 }

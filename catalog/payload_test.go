@@ -236,6 +236,8 @@ func TestPayloadRejectsInvalidInput(t *testing.T) {
 		{"unknown key", withMeta(func(m map[string]string) { m["extra"] = "1" }), "unknown: extra"},
 		{"no metadata", EventInput{Type: "TEST_STARTED"}, "missing: testRunId, maxUser, duration, watchLive"},
 		{"bad severity", EventInput{Type: started.Type, Metadata: started.Metadata, Severity: "critical"}, "severity"},
+		{"year past the layout", EventInput{Type: started.Type, Metadata: started.Metadata, Timestamp: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, "outside the years"},
+		{"negative year", EventInput{Type: started.Type, Metadata: started.Metadata, Timestamp: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}, "outside the years"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -501,6 +503,7 @@ func TestParseEventRequestRejects(t *testing.T) {
 		{"timestamp date only", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"2025-07-03"}`, 422, "timestamp", []string{"2006-01-02T15:04:05"}},
 		{"timestamp words", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"yesterday"}`, 422, "timestamp", []string{"2006-01-02T15:04:05", "RFC 3339"}},
 		{"timestamp invalid date", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"2025-02-30T14:30:00"}`, 422, "timestamp", []string{"2006-01-02T15:04:05"}},
+		{"timestamp after 9999 in UTC", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"9999-12-31T23:59:59-01:00"}`, 422, "timestamp", []string{"after 9999"}},
 		{"timestamp before 1970", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"0001-01-01T00:00:00"}`, 422, "timestamp", []string{"1970"}},
 
 		// 422: unknown top-level fields.
