@@ -221,6 +221,20 @@ func (s *Store) EndpointByID(ctx context.Context, id int64) (*Endpoint, error) {
 	return e, nil
 }
 
+// EndpointEnabled reads whether an endpoint is enabled, whoever owns it;
+// the delivery engine asks before every attempt. It reads one column and
+// decrypts nothing.
+func (s *Store) EndpointEnabled(ctx context.Context, id int64) (bool, error) {
+	var enabled []bool
+	if err := s.db.WithContext(ctx).Model(&Endpoint{}).Where("id = ?", id).Limit(1).Pluck("enabled", &enabled).Error; err != nil {
+		return false, fmt.Errorf("read whether endpoint %d is enabled: %w", id, err)
+	}
+	if len(enabled) == 0 {
+		return false, ErrNotFound
+	}
+	return enabled[0], nil
+}
+
 // Endpoints lists the user's endpoints in creation order.
 func (s *Store) Endpoints(ctx context.Context, userID int64) ([]Endpoint, error) {
 	return s.endpointsWhere(s.db.WithContext(ctx).Where("user_id = ?", userID))

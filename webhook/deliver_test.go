@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -330,5 +331,79 @@ func TestRetentionJobPrunesOldAttempts(t *testing.T) {
 			t.Fatalf("attempts left: %v; want only msg_recent", ids)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Disabling an endpoint stops the next attempt of each of its messages, test
+// messages too, even while the endpoint cache still holds it as enabled.
+func TestDisablingStopsTheNextAttempt(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		test bool
+	}{{"test event", true}, {"real event", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newIdleEngine(t, "loopback", Config{})
+			e.svc.endpoints.ttl = time.Hour
+			if err := e.svc.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			rec := &receiver{statuses: []int{http.StatusInternalServerError}}
+			ep := e.addEndpoint(t, serve(t, rec).URL)
+			var msgID string
+			if tc.test {
+				msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
+				if err != nil {
+					t.Fatal(err)
+				}
+				msgID = msg.ID
+			} else {
+				in, _ := catalog.SampleEvent("TEST_STARTED", "https://loadhook.example", time.Now())
+				pub, err := e.svc.Publish(t.Context(), e.userID, in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				msgID = pub.Messages[0].ID
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for len(e.attempts(t, msgID)) == 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err := e.store.SetEndpointEnabled(t.Context(), e.userID, ep.ID, false); err != nil {
+				t.Fatal(err)
+			}
+			final := e.waitMessage(t, msgID, 5*time.Second)
+			if final.State != models.StateFailed || final.LastErrorClass != ClassDisabled || final.Attempts != 1 || final.NextAttemptAt != nil {
+				t.Fatalf("message %s after %d attempts, last outcome %q, next %v; want failed after 1 with %q and nothing next",
+					final.State, final.Attempts, final.LastErrorClass, final.NextAttemptAt, ClassDisabled)
+			}
+			if n := len(rec.got()); n != 1 {
+				t.Fatalf("the receiver got %d requests, want 1: nothing after the endpoint was disabled", n)
+			}
+		})
+	}
+}
+
+func TestSendTestToDisabledEndpointIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newIdleEngine(t, "loopback", Config{})
+	ep := e.addEndpoint(t, "http://127.0.0.1:9/")
+	if err := e.store.SetEndpointEnabled(t.Context(), e.userID, ep.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED"); !errors.Is(err, ErrEndpointDisabled) {
+		t.Fatalf("SendTest to a disabled endpoint: %v, want ErrEndpointDisabled", err)
+	}
+	var n int64
+	if err := e.db.Model(&models.Message{}).Count(&n).Error; err != nil || n != 0 {
+		t.Fatalf("%d messages stored (err %v), want none", n, err)
+	}
+	// Once enabled again, the test event is accepted.
+	if err := e.store.SetEndpointEnabled(t.Context(), e.userID, ep.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED"); err != nil {
+		t.Fatalf("SendTest once enabled again: %v", err)
 	}
 }

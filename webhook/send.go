@@ -39,6 +39,9 @@ const (
 	ClassHTTPStatus = "http_status"
 	ClassConnection = "connection"
 	ClassInvalid    = "invalid_request"
+	// ClassDisabled is not an attempt: the message was stopped before its
+	// next attempt because its endpoint is disabled.
+	ClassDisabled = "disabled"
 )
 
 // Sender makes single delivery attempts with one shared, keep-alive HTTP

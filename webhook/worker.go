@@ -74,9 +74,17 @@ func (s *Service) attempt(ctx context.Context, messageID string, firstRun bool) 
 	if msg.NextAttemptAt != nil && msg.NextAttemptAt.After(now.Add(5*time.Millisecond)) {
 		return river.JobSnooze(msg.NextAttemptAt.Sub(now))
 	}
-	if !endpoint.Enabled && !msg.Test {
-		msg.State, msg.LastErrorClass, msg.NextAttemptAt = models.StateFailed, "disabled", nil
-		return s.store.SaveMessageState(ctx, msg)
+	// Read here rather than from the endpoint cache: disabling an endpoint
+	// stops the very next attempt of every message, test messages included.
+	enabled, err := s.store.EndpointEnabled(ctx, msg.EndpointID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil // the endpoint was deleted
+	}
+	if err != nil {
+		return err
+	}
+	if !enabled {
+		return s.stopDisabled(ctx, msg)
 	}
 	if !s.limiter.acquire(ctx, msg.EndpointID, 200*time.Millisecond) {
 		// The endpoint has its share of attempts in flight: come back later.
@@ -125,6 +133,16 @@ func (s *Service) attempt(ctx context.Context, messageID string, firstRun bool) 
 		return river.JobSnooze(snooze)
 	}
 	return nil
+}
+
+// stopDisabled ends a message whose endpoint is disabled, without an attempt:
+// it is failed, and its last outcome (what the delivery log shows) is
+// ClassDisabled rather than the status of an earlier attempt. Redelivering
+// it once the endpoint is enabled again sends it.
+func (s *Service) stopDisabled(ctx context.Context, msg *models.Message) error {
+	msg.State, msg.NextAttemptAt = models.StateFailed, nil
+	msg.LastStatus, msg.LastErrorClass, msg.LastDurationMs = 0, ClassDisabled, 0
+	return s.store.SaveMessageState(ctx, msg)
 }
 
 // secrets lists the signing secrets: the current one, then a rotated-out one
