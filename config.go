@@ -31,6 +31,7 @@ type Config struct {
 	PerEndpoint  int
 	PollInterval time.Duration
 	LogLevel     string
+	MetricsAddr  string
 }
 
 // setting is one configuration value: its flag, its environment variable and
@@ -51,6 +52,7 @@ var settings = []setting{
 	{"workers", "LOADHOOK_WORKERS", "100", "delivery attempts in flight at once"},
 	{"per-endpoint", "LOADHOOK_PER_ENDPOINT", "4", "delivery attempts in flight per endpoint"},
 	{"poll-interval", "LOADHOOK_POLL_INTERVAL", "20ms", "how often the queue looks for due deliveries"},
+	{"metrics-addr", "LOADHOOK_METRICS_ADDR", "", "where /metrics is served: empty for the main listener, host:port for a listener of its own, or off"},
 	{"log-level", "LOADHOOK_LOG_LEVEL", "info", "debug, info, warn or error"},
 }
 
@@ -152,6 +154,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	cfg.Addr, cfg.BaseURL = get("addr"), strings.TrimRight(get("base-url"), "/")
 	cfg.AllowedHosts, cfg.Source, cfg.LogLevel = get("allowed-hosts"), get("source"), get("log-level")
+	cfg.MetricsAddr = get("metrics-addr")
 	if cfg.Retention, err = time.ParseDuration(get("retention")); err != nil || cfg.Retention <= 0 {
 		return nil, fmt.Errorf("retention %q: want a positive duration such as 720h", get("retention"))
 	}

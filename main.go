@@ -19,6 +19,7 @@ import (
 
 	"github.com/loadhook/loadhook/handlers"
 	"github.com/loadhook/loadhook/hostguard"
+	"github.com/loadhook/loadhook/metrics"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
 )
@@ -49,12 +50,14 @@ func run(ctx context.Context, cfg *Config) error {
 	}
 	defer d.close()
 
+	meters := metrics.New(d.sqlDB, d.store, log)
 	var hooks *webhook.Service
 	err = d.migrate(ctx, func() error {
 		// NewService migrates the queue's tables, then builds the engine.
 		hooks, err = webhook.NewService(ctx, d.store, policy, nil, webhook.Config{
 			Source: cfg.Source, BaseURL: cfg.BaseURL, Workers: cfg.Workers, PerEndpoint: cfg.PerEndpoint,
 			PollInterval: cfg.PollInterval, Retention: cfg.Retention, UserAgent: "loadhook/" + version, Logger: log,
+			Metrics: meters,
 		})
 		return err
 	})
@@ -70,8 +73,14 @@ func run(ctx context.Context, cfg *Config) error {
 		return fmt.Errorf("derive session key: %w", err)
 	}
 	web := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, SessionKey: sessionKey, Version: version}, d.store, hooks, log)
+	// /metrics is on the main listener unless LOADHOOK_METRICS_ADDR gives
+	// it one of its own (or "off").
+	var onMain http.Handler
+	if cfg.MetricsAddr == "" {
+		onMain = meters.Handler()
+	}
 	srv := &http.Server{
-		Handler:           web.Routes(),
+		Handler:           withOps(web.Routes(), hooks, onMain, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -83,8 +92,18 @@ func run(ctx context.Context, cfg *Config) error {
 	}
 	log.Info("loadhook listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "db", cfg.DB, "allowed_hosts", policy.String())
 
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if cfg.MetricsAddr != "" && cfg.MetricsAddr != "off" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+		msrv := &http.Server{Handler: withOps(http.NotFoundHandler(), hooks, meters.Handler(), log), ReadHeaderTimeout: 10 * time.Second}
+		defer msrv.Close()
+		go func() { serveErr <- msrv.Serve(mln) }()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serve: %w", err)

@@ -39,3 +39,11 @@ func (s *Store) DisabledEndpoints(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.WithContext(ctx).Exec("SELECT 1").Error; err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	return nil
+}

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/loadhook/loadhook/metrics"
 )
 
 // endpointLimiter caps the attempts in flight per endpoint, so one endpoint
@@ -17,6 +19,8 @@ type endpointLimiter struct {
 	// share is this process's part of limit; limit while it runs alone.
 	share int
 	slots map[int64]*endpointSlots
+	// metrics sees every slot taken and freed, as in-flight per endpoint.
+	metrics *metrics.Metrics
 }
 
 type endpointSlots struct {
@@ -29,8 +33,8 @@ type endpointSlots struct {
 	typical time.Duration
 }
 
-func newEndpointLimiter(limit int) *endpointLimiter {
-	return &endpointLimiter{limit: limit, share: limit, slots: make(map[int64]*endpointSlots)}
+func newEndpointLimiter(limit int, m *metrics.Metrics) *endpointLimiter {
+	return &endpointLimiter{limit: limit, share: limit, slots: make(map[int64]*endpointSlots), metrics: m}
 }
 
 // setShare divides the cap among n live instances, this one being the
@@ -68,11 +72,12 @@ func (l *endpointLimiter) get(endpointID int64) *endpointSlots {
 }
 
 // take claims a slot if the endpoint is below this process's share.
-func (l *endpointLimiter) take(s *endpointSlots) bool {
+func (l *endpointLimiter) take(endpointID int64, s *endpointSlots) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if s.inFlight < l.share {
 		s.inFlight++
+		l.metrics.InFlight(endpointID, 1)
 		return true
 	}
 	return false
@@ -85,7 +90,7 @@ func (l *endpointLimiter) take(s *endpointSlots) bool {
 // holds at most twice its limit in workers.
 func (l *endpointLimiter) acquire(ctx context.Context, endpointID int64, wait time.Duration) bool {
 	s := l.get(endpointID)
-	if l.take(s) {
+	if l.take(endpointID, s) {
 		return true
 	}
 	l.mu.Lock()
@@ -105,7 +110,7 @@ func (l *endpointLimiter) acquire(ctx context.Context, endpointID int64, wait ti
 	for {
 		select {
 		case <-s.freed:
-			if l.take(s) {
+			if l.take(endpointID, s) {
 				return true
 			}
 		case <-timer.C:
@@ -138,6 +143,7 @@ func (l *endpointLimiter) release(endpointID int64, took time.Duration) {
 	}
 	s.inFlight--
 	l.mu.Unlock()
+	l.metrics.InFlight(endpointID, -1)
 	select {
 	case s.freed <- struct{}{}:
 	default:

@@ -7,7 +7,7 @@ import (
 )
 
 func TestEndpointLimiterCapsInFlight(t *testing.T) {
-	l := newEndpointLimiter(2)
+	l := newEndpointLimiter(2, nil)
 	ctx := context.Background()
 	for i := range 2 {
 		if !l.acquire(ctx, 1, 0) {
@@ -30,7 +30,7 @@ func TestEndpointLimiterCapsInFlight(t *testing.T) {
 }
 
 func TestEndpointLimiterBoundsWaiters(t *testing.T) {
-	l := newEndpointLimiter(1)
+	l := newEndpointLimiter(1, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	l.acquire(ctx, 1, 0)
@@ -70,7 +70,7 @@ func TestEndpointLimiterRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := newEndpointLimiter(4)
+			l := newEndpointLimiter(4, nil)
 			l.get(7).typical = tt.typical
 			for range 50 {
 				if d := l.retryAfter(7); d < tt.min || d >= tt.max {
@@ -107,7 +107,7 @@ func TestEndpointLimiterShares(t *testing.T) {
 		}
 	}
 	// A process whose share is smaller turns the next attempt away.
-	l := newEndpointLimiter(4)
+	l := newEndpointLimiter(4, nil)
 	l.setShare(1, 3)
 	ctx := context.Background()
 	if !l.acquire(ctx, 1, 0) {

@@ -122,8 +122,8 @@ func (s *Service) publishWith(ctx context.Context, userID int64, in catalog.Even
 
 // publishRequest is one event waiting to be stored with its messages.
 type publishRequest struct {
-	event     models.Event
-	targets   func(*gorm.DB) ([]int64, error)
+	event   models.Event
+	targets func(*gorm.DB) ([]int64, error)
 	// idem, when set, is claimed in the batch's transaction; replay says
 	// the key was already used, so nothing was stored for this request.
 	idem      *models.IdempotencyKey
@@ -202,6 +202,9 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 		s.handoff.put(fresh)
 		return s.enqueue(ctx, tx, jobs)
 	})
+	if err == nil {
+		s.cfg.Metrics.Accepted(len(fresh))
+	}
 	if err != nil {
 		err = models.Unavailable(err)
 		s.log.Error("store published events: none of the batch was accepted", "events", len(batch), "err", err)

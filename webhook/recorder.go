@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"time"
 
 	"github.com/loadhook/loadhook/models"
 )
@@ -20,6 +21,11 @@ func (s *Service) storeRecords(batch []recordRequest) {
 		records[i] = req.record
 	}
 	err := s.store.RecordAttempts(context.Background(), records)
+	if err == nil {
+		for _, r := range records {
+			s.cfg.Metrics.Attempt(attemptOutcome(r.Attempt), r.Attempt.ErrorClass, time.Duration(r.Attempt.DurationMs)*time.Millisecond)
+		}
+	}
 	for _, req := range batch {
 		req.done <- err
 	}
@@ -33,4 +39,17 @@ func (s *Service) record(ctx context.Context, rec models.AttemptRecord) error {
 		return err
 	}
 	return <-done
+}
+
+// attemptOutcome names an attempt's outcome for the metrics: succeeded,
+// blocked (never sent) or failed.
+func attemptOutcome(a *models.Attempt) string {
+	switch {
+	case a.Success:
+		return "succeeded"
+	case a.ErrorClass == ClassBlocked:
+		return "blocked"
+	default:
+		return "failed"
+	}
 }

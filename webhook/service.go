@@ -21,6 +21,7 @@ import (
 
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/hostguard"
+	"github.com/loadhook/loadhook/metrics"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -40,7 +41,9 @@ type Config struct {
 	Retention time.Duration
 	// UserAgent is sent with every attempt.
 	UserAgent string
-	Logger    *slog.Logger
+	// Metrics receives the engine's counters; nil records nothing.
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -102,7 +105,7 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 		store:   store,
 		sender:  NewSender(policy, resolver, cfg.UserAgent),
 		policy:  policy,
-		limiter: newEndpointLimiter(cfg.PerEndpoint),
+		limiter: newEndpointLimiter(cfg.PerEndpoint, cfg.Metrics),
 		log:     cfg.Logger,
 	}
 	s.endpoints = newEndpointCache(time.Second, store.EndpointByID)
