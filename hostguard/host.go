@@ -33,6 +33,9 @@ var hostProfile = idna.New(
 // that cannot be a DNS name are an error.
 func NormalizeHost(host string) (string, error) {
 	if ip, err := netip.ParseAddr(host); err == nil {
+		if !isZoneName(ip.Zone()) {
+			return "", fmt.Errorf("host %q is %w (the zone after %% must be an interface name like eth0)", host, ErrNotHostName)
+		}
 		return ip.String(), nil
 	}
 	name, err := normalizeName(host, false)
@@ -93,6 +96,18 @@ func checkHostChars(name string, pattern bool) bool {
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// isZoneName reports whether an IPv6 zone is empty or looks like an
+// interface name (eth0, en0, 3), so nothing else rides in the host.
+func isZoneName(zone string) bool {
+	for i := 0; i < len(zone); i++ {
+		c := zone[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._-", c) >= 0) {
 			return false
 		}
 	}
