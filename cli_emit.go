@@ -37,7 +37,8 @@ func runEmit(ctx context.Context, env cliEnv, args []string) error {
 		"Flags go before TYPE. Example:\n\n"+
 		"  LOADHOOK_TOKEN=lh_… loadhook emit PROJECT_CREATED projectName='E-commerce Platform'")
 	serverURL := fset.String("url", defaultServerURL(env.getenv), "the server's base URL (default: LOADHOOK_BASE_URL, else http://LOADHOOK_ADDR)")
-	token := fset.String("token", env.getenv(envToken), "an API token (lh_…) from the profile page or loadhook token create (env "+envToken+")")
+	// No default shown: -h would print the token from the environment.
+	tokenFlag := fset.String("token", "", "an API token (lh_…) from the profile page or loadhook token create (default: env "+envToken+")")
 	if err := parseFlags(fset, args, true); err != nil {
 		return err
 	}
@@ -45,7 +46,11 @@ func runEmit(ctx context.Context, env cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(*token) == "" {
+	token := strings.TrimSpace(*tokenFlag)
+	if token == "" {
+		token = strings.TrimSpace(env.getenv(envToken))
+	}
+	if token == "" {
 		return usageErrorf("give an API token with --token or %s; create one with loadhook token create or on the profile page", envToken)
 	}
 	if fset.NArg() == 0 {
@@ -55,7 +60,7 @@ func runEmit(ctx context.Context, env cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	answer, err := postEvent(ctx, base+paths.Events, strings.TrimSpace(*token), body)
+	answer, err := postEvent(ctx, base+paths.Events, token, body)
 	if err != nil {
 		return err
 	}
