@@ -15,6 +15,10 @@ import (
 // SecretPrefix starts every Standard Webhooks signing secret.
 const SecretPrefix = "whsec_"
 
+// SecretOverlap is how long a rotated-out secret keeps signing beside the new
+// one, so receivers can switch to the new one without dropping requests.
+const SecretOverlap = 24 * time.Hour
+
 // Standard Webhooks recommends keys of 24 to 64 bytes; shorter keys are too
 // weak and longer ones are a sign of a mangled secret.
 const (

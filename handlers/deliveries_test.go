@@ -577,7 +577,8 @@ func TestDeliveryDetail(t *testing.T) {
 		{text(second, "explanation"), "the receiver answered 500 Internal Server Error"},
 		{text(second, "timing"), "250 ms DNS 1 ms · connect 2 ms · TLS 30 ms · first byte 200 ms"},
 		{second.Find(`[data-testid="response-body"]`).Text(), "upstream broke\nline two"},
-		{text(second, "truncated"), "Only the first 64 KiB were kept and are shown here; the rest was discarded."},
+		// A truncated body is as long as the cap was when it was recorded.
+		{text(second, "truncated"), "Only the first 23 bytes were kept and are shown here; the rest was discarded."},
 		{headerText(second.Find(`[data-testid="request-headers"]`)), "Content-Type: application/json; Webhook-Id: " + msg.ID},
 		{headerText(second.Find(`[data-testid="response-headers"]`)), "X-Request-Id: abc-123"},
 		{text(first, "explanation"), "no answer within 10 s"},

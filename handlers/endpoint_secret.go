@@ -12,10 +12,6 @@ import (
 	"github.com/loadhook/loadhook/views"
 )
 
-// rotationOverlap is how long a rotated-out secret keeps signing, so
-// receivers can switch to the new one without dropping requests.
-const rotationOverlap = 24 * time.Hour
-
 // revealSecret shows an endpoint's signing secret to its owner: in place for
 // htmx, as a page otherwise. It is a POST so the secret is never in a URL,
 // a history entry or a cache.
@@ -33,13 +29,13 @@ func (s *Server) revealSecret(c echo.Context) error {
 }
 
 // rotateSecret gives the endpoint a new secret; the old one keeps signing
-// for rotationOverlap.
+// for catalog.SecretOverlap.
 func (s *Server) rotateSecret(c echo.Context) error {
 	ep, err := s.loadEndpoint(c)
 	if err != nil {
 		return err
 	}
-	until := time.Now().UTC().Add(rotationOverlap)
+	until := time.Now().UTC().Add(catalog.SecretOverlap)
 	ep.PreviousSecret, ep.PreviousSecretUntil = ep.Secret, &until
 	ep.Secret = catalog.GenerateSecret()
 	ep.UpdatedAt = time.Now().UTC()

@@ -60,7 +60,7 @@ func endpointCard(ep models.Endpoint, sum models.EndpointSummary) views.Endpoint
 		card.Last = &views.LastDelivery{State: sum.LastState, Status: sum.LastStatus, At: sum.LastAt}
 	}
 	if pct, ok := sum.SuccessRate(); ok {
-		card.Rate = &views.SuccessRate{Percent: pct, Succeeded: sum.Succeeded, Finished: sum.Finished}
+		card.Rate = &views.SuccessRate{Percent: pct, Succeeded: sum.Succeeded, Finished: sum.Finished, Window: summaryWindow}
 	}
 	return card
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/forms"
 )
 
@@ -40,7 +41,7 @@ type EventOption struct {
 }
 
 // maskedSecret is what the page shows until the user asks to reveal.
-const maskedSecret = "whsec_••••••••••••••••••••••••"
+const maskedSecret = catalog.SecretPrefix + "••••••••••••••••••••••••"
 
 func (p EndpointPageProps) action() string {
 	if p.IsNew() {

@@ -4,7 +4,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/forms"
 )
 
@@ -18,5 +20,28 @@ func TestFormsQuoteTheFormLimits(t *testing.T) {
 	signUp := render(t, SignUpPage(AuthProps{Page: signedIn}))
 	if help := signUp.Find("#password-help").Text(); !strings.Contains(help, " "+strconv.Itoa(forms.MinPasswordLen)+" ") {
 		t.Errorf("password help %q does not quote the minimum %d", help, forms.MinPasswordLen)
+	}
+}
+
+// TestPagesQuoteTheEngineLimits checks the texts that state a limit the
+// engine applies: they take it from the data or from catalog.
+func TestPagesQuoteTheEngineLimits(t *testing.T) {
+	detail := detailProps()
+	a := &detail.Status.AttemptList[0]
+	a.Body, a.BodyBytes, a.Truncated = strings.Repeat("x", 64<<10), 64<<10, true
+	doc := render(t, DeliveryDetailPage(detail))
+	if got := byTestID(doc, "truncated").Text(); !strings.Contains(got, "first 64 KiB were kept") {
+		t.Errorf("truncated note = %q", got)
+	}
+	page := render(t, EndpointPage(EndpointPageProps{Page: signedIn, ID: 3}))
+	confirm, _ := byTestID(page, "rotate-secret").Closest("form").Attr("data-confirm")
+	if !strings.Contains(confirm, "keeps working for "+hours(catalog.SecretOverlap)+".") || !strings.Contains(confirm, "24 hours") {
+		t.Errorf("rotate confirmation = %q, want the overlap of catalog.SecretOverlap", confirm)
+	}
+	list := render(t, WebhookListPage(WebhookListProps{Page: signedIn, Max: 20, Endpoints: []EndpointCard{
+		{ID: 1, URL: "https://a.example/hook", Enabled: true, Rate: &SuccessRate{Percent: 50, Succeeded: 1, Finished: 2, Window: 7 * 24 * time.Hour}},
+	}}))
+	if got := strings.Join(strings.Fields(byTestID(list, "endpoint-rate").Text()), " "); got != "168 h success 50.0% (1/2)" {
+		t.Errorf("rate = %q, want the window it was given", got)
 	}
 }

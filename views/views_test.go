@@ -239,7 +239,7 @@ func TestWebhookListCards(t *testing.T) {
 	eps := []EndpointCard{
 		{ID: 1, URL: "https://a.example/hook", EventCount: 1, Enabled: true,
 			Last: &LastDelivery{State: models.StateSucceeded, At: now.Add(-5 * time.Minute)},
-			Rate: &SuccessRate{Percent: 100, Succeeded: 4, Finished: 4}},
+			Rate: &SuccessRate{Percent: 100, Succeeded: 4, Finished: 4, Window: 24 * time.Hour}},
 		{ID: 2, URL: "https://b.example/hook", EventCount: 9, DisabledReason: "410 Gone"},
 	}
 	doc := render(t, WebhookListPage(WebhookListProps{Page: signedIn, Endpoints: eps, Max: 20, Now: now}))

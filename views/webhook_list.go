@@ -25,7 +25,7 @@ type EndpointCard struct {
 	DisabledReason string
 	// Last is nil until the endpoint has been sent something.
 	Last *LastDelivery
-	// Rate is nil when no message finished in the last 24 hours.
+	// Rate is nil when no message finished in its window.
 	Rate *SuccessRate
 }
 
@@ -36,11 +36,12 @@ type LastDelivery struct {
 	At     time.Time
 }
 
-// SuccessRate counts the messages of the last 24 hours.
+// SuccessRate counts the messages of a recent window.
 type SuccessRate struct {
 	Percent   float64
 	Succeeded int64
 	Finished  int64
+	Window    time.Duration // how far back the counts reach
 }
 
 var webhookCrumbs = []Breadcrumb{{Label: "Profile", Href: PathProfile}, {Label: "Integrations", Href: PathProfile + "#integrations"}, {Label: "Webhook"}}
