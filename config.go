@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -32,6 +33,9 @@ type Config struct {
 	PollInterval time.Duration
 	LogLevel     string
 	MetricsAddr  string
+	// TrustedProxies are the load balancers allowed to name the client in
+	// X-Forwarded-For.
+	TrustedProxies []*net.IPNet
 }
 
 // setting is one configuration value: its flag, its environment variable and
@@ -52,6 +56,7 @@ var settings = []setting{
 	{"workers", "LOADHOOK_WORKERS", "100", "delivery attempts in flight at once"},
 	{"per-endpoint", "LOADHOOK_PER_ENDPOINT", "4", "delivery attempts in flight per endpoint"},
 	{"poll-interval", "LOADHOOK_POLL_INTERVAL", "20ms", "how often the queue looks for due deliveries"},
+	{"trusted-proxies", "LOADHOOK_TRUSTED_PROXIES", "", "load balancers (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; empty trusts none"},
 	{"metrics-addr", "LOADHOOK_METRICS_ADDR", "", "where /metrics is served: empty for the main listener, host:port for a listener of its own, or off"},
 	{"log-level", "LOADHOOK_LOG_LEVEL", "info", "debug, info, warn or error"},
 }
@@ -155,6 +160,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	cfg.Addr, cfg.BaseURL = get("addr"), strings.TrimRight(get("base-url"), "/")
 	cfg.AllowedHosts, cfg.Source, cfg.LogLevel = get("allowed-hosts"), get("source"), get("log-level")
 	cfg.MetricsAddr = get("metrics-addr")
+	if cfg.TrustedProxies, err = parseProxies(get("trusted-proxies")); err != nil {
+		return nil, err
+	}
 	if cfg.Retention, err = time.ParseDuration(get("retention")); err != nil || cfg.Retention <= 0 {
 		return nil, fmt.Errorf("retention %q: want a positive duration such as 720h", get("retention"))
 	}
@@ -198,4 +206,31 @@ func loadSecret(cfg *Config) ([]byte, error) {
 		return nil, fmt.Errorf("write secret file %s: %w", path, err)
 	}
 	return []byte(secret), nil
+}
+
+// parseProxies reads a comma-separated list of IPs and CIDRs.
+func parseProxies(spec string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for item := range strings.SplitSeq(spec, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if !strings.Contains(item, "/") {
+			if ip := net.ParseIP(item); ip != nil {
+				bits := 128
+				if ip.To4() != nil {
+					ip, bits = ip.To4(), 32
+				}
+				out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+				continue
+			}
+		}
+		_, n, err := net.ParseCIDR(item)
+		if err != nil {
+			return nil, fmt.Errorf("trusted-proxies %q: want IP addresses or CIDRs such as 10.0.0.0/8, comma-separated", item)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

@@ -34,6 +34,14 @@ func TestParseConfig(t *testing.T) {
 		{"bad workers", []string{"-workers", "0"}, nil, nil, "workers"},
 		{"bad per-endpoint", []string{"-per-endpoint", "many"}, nil, nil, "per-endpoint"},
 		{"unknown flag", []string{"-colour", "blue"}, nil, nil, "colour"},
+		{"trusted proxies", nil, map[string]string{"LOADHOOK_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,2001:db8::1"},
+			func(c *Config) bool {
+				return len(c.TrustedProxies) == 3 && c.TrustedProxies[0].String() == "10.0.0.0/8" &&
+					c.TrustedProxies[1].String() == "192.0.2.7/32" && c.TrustedProxies[2].String() == "2001:db8::1/128"
+			}, ""},
+		{"bad trusted proxy", nil, map[string]string{"LOADHOOK_TRUSTED_PROXIES": "lb.internal"}, nil, "trusted-proxies"},
+		{"db max conns", []string{"-db-max-conns", "8"}, nil, func(c *Config) bool { return c.DBMaxConns == 8 }, ""},
+		{"bad db max conns", []string{"-db-max-conns", "1"}, nil, nil, "db-max-conns"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -72,7 +72,10 @@ func run(ctx context.Context, cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("derive session key: %w", err)
 	}
-	web := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, SessionKey: sessionKey, Version: version}, d.store, hooks, log)
+	web := handlers.New(handlers.Config{
+		BaseURL: cfg.BaseURL, SessionKey: sessionKey, Version: version,
+		TrustedProxies: cfg.TrustedProxies, Metrics: meters,
+	}, d.store, hooks, log)
 	// /metrics is on the main listener unless LOADHOOK_METRICS_ADDR gives
 	// it one of its own (or "off").
 	var onMain http.Handler

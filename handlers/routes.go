@@ -28,7 +28,7 @@ func (s *Server) Routes() http.Handler {
 	e.HideBanner, e.HidePort = true, true
 	// The login limiter keys on the client address; trusting X-Forwarded-For
 	// would let anyone pick a fresh address per guess.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = s.clientAddress()
 	e.HTTPErrorHandler = s.answerError
 
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -37,6 +37,7 @@ func (s *Server) Routes() http.Handler {
 			return err
 		},
 	}))
+	e.Use(s.countRequests)
 	e.Use(s.logRequests())
 	e.Use(securityHeaders(strings.HasPrefix(s.cfg.BaseURL, "https://")))
 	// The user is loaded first so that even a CSRF refusal renders the

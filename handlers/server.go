@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"github.com/loadhook/loadhook/metrics"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
 )
@@ -25,6 +27,11 @@ type Config struct {
 	SessionKey []byte
 	// Version is shown in the footer.
 	Version string
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client; with none, the client is the TCP peer.
+	TrustedProxies []*net.IPNet
+	// Metrics counts requests by route and status; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Server holds the dependencies of every handler.
