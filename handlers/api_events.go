@@ -43,7 +43,7 @@ func (s *Server) createEvent(c echo.Context) error {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return c.JSON(http.StatusRequestEntityTooLarge, apiError{Error: "the body is larger than 64 KiB"})
+			return c.JSON(http.StatusRequestEntityTooLarge, apiError{Error: "the body is larger than " + strconv.Itoa(maxEventBody>>10) + " KiB"})
 		}
 		return c.JSON(http.StatusBadRequest, apiError{Error: "the body could not be read"})
 	}
