@@ -60,6 +60,7 @@ func TestOpsHealthReadyAndMetricsMoveWithADelivery(t *testing.T) {
 		"loadhook_endpoints_disabled 0",
 		`loadhook_delivery_in_flight{endpoint="1"} 0`,
 		"go_sql_open_connections",
+		`loadhook_http_requests_total{method="POST",route="/api/v1/events",status="202"} 1`,
 	} {
 		if !strings.Contains(after, want) {
 			t.Errorf("metrics lack %q", want)
