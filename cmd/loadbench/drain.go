@@ -41,14 +41,12 @@ func (b *bench) drain(ctx context.Context) error {
 	}
 	defer logFile.Close()
 	cpu0 := cpuOf(srv)
-	reader, err := models.Open(dbPath)
+	reader, readerDB, err := openDB(dbPath)
 	if err != nil {
 		srv.Stop(ctx)
 		return fmt.Errorf("open drain reader: %w", err)
 	}
-	if sqlDB, err := reader.DB(); err == nil {
-		defer sqlDB.Close()
-	}
+	defer readerDB.Close()
 	deadline := time.Now().Add(5 * time.Minute)
 	for b.recv.okDistinct.Load()-seenBefore < int64(n) || countRows(reader, "attempts") < int64(n) {
 		if time.Now().After(deadline) {
@@ -83,13 +81,9 @@ func (b *bench) drain(ctx context.Context) error {
 // publishBacklog publishes n events round-robin over users through an engine
 // whose queue never starts, and returns the message ids.
 func (b *bench) publishBacklog(ctx context.Context, dbPath string, users []int64, n int) ([]string, error) {
-	db, err := models.Open(dbPath)
+	db, sqlDB, err := openDB(dbPath)
 	if err != nil {
-		return nil, err
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, fmt.Errorf("backlog sql handle: %w", err)
+		return nil, fmt.Errorf("backlog database: %w", err)
 	}
 	defer sqlDB.Close()
 	sealer, err := models.NewSealer([]byte(benchSecret))

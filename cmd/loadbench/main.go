@@ -29,9 +29,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/loadhook/loadhook/internal/serverproc"
-	"github.com/loadhook/loadhook/models"
 	"gorm.io/gorm"
+
+	"github.com/loadhook/loadhook/internal/serverproc"
 )
 
 func main() {
@@ -137,13 +137,12 @@ func (b *bench) run(ctx context.Context) error {
 	}()
 	b.log.Info("server up", "url", b.srv.URL(), "receiver", b.recv.URL, "dir", dir)
 
-	b.reader, err = models.Open(b.dbPath)
+	reader, readerDB, err := openDB(b.dbPath)
 	if err != nil {
 		return fmt.Errorf("open reader: %w", err)
 	}
-	if sqlDB, err := b.reader.DB(); err == nil {
-		defer sqlDB.Close()
-	}
+	defer readerDB.Close()
+	b.reader = reader
 	b.client = &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute},

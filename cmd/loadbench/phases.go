@@ -14,9 +14,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/internal/serverproc"
-	"gorm.io/gorm"
 )
 
 // baselineResult is the plain-HTTP reference the other numbers are compared to.

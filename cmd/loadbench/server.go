@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/loadhook/loadhook/handlers"
 	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/serverproc"
@@ -124,13 +126,9 @@ func startInProcess(ctx context.Context, dbPath, secret string, env []string, lo
 	if err != nil {
 		return nil, fmt.Errorf("allowed hosts: %w", err)
 	}
-	db, err := models.Open(dbPath)
+	db, sqlDB, err := openDB(dbPath)
 	if err != nil {
 		return nil, err
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, fmt.Errorf("sql handle: %w", err)
 	}
 	if err := models.Migrate(db); err != nil {
 		sqlDB.Close()
@@ -253,6 +251,19 @@ func (s *rssSampler) takePeak() int64 {
 func (s *rssSampler) close() {
 	close(s.stop)
 	<-s.done
+}
+
+// openDB opens the database at dbPath, with the handle that closes it.
+func openDB(dbPath string) (*gorm.DB, *sql.DB, error) {
+	db, err := models.Open(dbPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, nil, fmt.Errorf("sql handle of %s: %w", dbPath, err)
+	}
+	return db, sqlDB, nil
 }
 
 // openLog creates the server's log file.

@@ -9,7 +9,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -21,7 +20,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -154,7 +152,7 @@ func measure(ctx context.Context, proc *serverproc.Process, o options) (*result,
 	wg.Wait()
 	close(stopSampling)
 	r.peakRSS = <-sampled
-	if hwm, err := readHWM(proc.Pid()); err == nil && hwm > r.peakRSS {
+	if hwm, err := serverproc.ReadHWM(proc.Pid()); err == nil && hwm > r.peakRSS {
 		r.peakRSS = hwm // the kernel's high-water mark catches a peak between samples
 	}
 	if r.afterRSS, err = proc.RSS(); err != nil {
@@ -216,26 +214,6 @@ func samplePeakRSS(proc *serverproc.Process, stop <-chan struct{}) int64 {
 		case <-tick.C:
 		}
 	}
-}
-
-// readHWM reads VmHWM (peak RSS since start) of pid.
-func readHWM(pid int) (int64, error) {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, fmt.Errorf("read memory of pid %d: %w", pid, err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("parse VmHWM %q: %w", rest, err)
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM for pid %d", pid)
 }
 
 func (r *result) percentile(p float64) time.Duration {

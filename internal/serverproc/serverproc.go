@@ -183,8 +183,15 @@ func (p *Process) ExitErr() error { return p.err }
 // RSS returns the process's resident set size in bytes (VmRSS).
 func (p *Process) RSS() (int64, error) { return ReadRSS(p.Pid()) }
 
-// ReadRSS reads VmRSS of pid from /proc.
-func ReadRSS(pid int) (int64, error) {
+// ReadRSS reads VmRSS (resident set size) of pid from /proc, in bytes.
+func ReadRSS(pid int) (int64, error) { return readStatusKB(pid, "VmRSS") }
+
+// ReadHWM reads VmHWM (the peak resident set size since start) of pid from
+// /proc, in bytes.
+func ReadHWM(pid int) (int64, error) { return readStatusKB(pid, "VmHWM") }
+
+// readStatusKB reads one "Key: N kB" line of /proc/<pid>/status, in bytes.
+func readStatusKB(pid int, key string) (int64, error) {
 	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0, fmt.Errorf("read memory of pid %d: %w", pid, err)
@@ -192,20 +199,20 @@ func ReadRSS(pid int) (int64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:")
+		rest, ok := strings.CutPrefix(sc.Text(), key+":")
 		if !ok {
 			continue
 		}
 		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("parse VmRSS %q: %w", rest, err)
+			return 0, fmt.Errorf("parse %s %q: %w", key, rest, err)
 		}
 		return kb << 10, nil
 	}
 	if err := sc.Err(); err != nil {
 		return 0, fmt.Errorf("scan /proc/%d/status: %w", pid, err)
 	}
-	return 0, fmt.Errorf("no VmRSS for pid %d (exited?)", pid)
+	return 0, fmt.Errorf("no %s for pid %d (exited?)", key, pid)
 }
 
 // CPU returns the user+system CPU time the process has used so far.
