@@ -23,24 +23,13 @@ var Periods = []Period{
 	{"30d", "Last 30 days", 30 * 24 * time.Hour},
 }
 
+func (p Period) value() string { return p.Value }
+
 // LookupPeriod finds a preset by its value.
-func LookupPeriod(v string) (Period, bool) {
-	for _, p := range Periods {
-		if p.Value == v {
-			return p, true
-		}
-	}
-	return Period{}, false
-}
+func LookupPeriod(v string) (Period, bool) { return lookup(Periods, v) }
 
 // PeriodValues names the presets' values for a message: "1h, 24h, 7d or 30d".
-func PeriodValues() string {
-	vs := make([]string, len(Periods))
-	for i, p := range Periods {
-		vs[i] = p.Value
-	}
-	return orList(vs)
-}
+func PeriodValues() string { return orList(values(Periods)) }
 
 // PeriodLabels names the presets as the page shows them, for a message:
 // "last hour, last 24 hours, last 7 days or last 30 days".
@@ -50,6 +39,29 @@ func PeriodLabels() string {
 		ls[i] = strings.ToLower(p.Label)
 	}
 	return orList(ls)
+}
+
+// choice is one of a fixed list of values a form or a URL may carry.
+type choice interface{ value() string }
+
+// lookup finds the choice whose value is v.
+func lookup[T choice](choices []T, v string) (T, bool) {
+	for _, c := range choices {
+		if c.value() == v {
+			return c, true
+		}
+	}
+	var none T
+	return none, false
+}
+
+// values lists the choices' values, in order.
+func values[T choice](choices []T) []string {
+	vs := make([]string, len(choices))
+	for i, c := range choices {
+		vs[i] = c.value()
+	}
+	return vs
 }
 
 // orList joins choices the way a sentence lists them: "a, b or c".

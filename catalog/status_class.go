@@ -22,22 +22,11 @@ var StatusClasses = []StatusClass{
 // Answered reports whether the class is one of HTTP answers.
 func (c StatusClass) Answered() bool { return c.Max > 0 }
 
+func (c StatusClass) value() string { return c.Value }
+
 // LookupStatusClass finds a class by its value.
-func LookupStatusClass(v string) (StatusClass, bool) {
-	for _, c := range StatusClasses {
-		if c.Value == v {
-			return c, true
-		}
-	}
-	return StatusClass{}, false
-}
+func LookupStatusClass(v string) (StatusClass, bool) { return lookup(StatusClasses, v) }
 
 // StatusClassValues names the classes' values for a message:
 // "2xx, 3xx, 4xx, 5xx or none".
-func StatusClassValues() string {
-	vs := make([]string, len(StatusClasses))
-	for i, c := range StatusClasses {
-		vs[i] = c.Value
-	}
-	return orList(vs)
-}
+func StatusClassValues() string { return orList(values(StatusClasses)) }
