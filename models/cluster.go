@@ -115,9 +115,18 @@ func (s *Store) Heartbeat(ctx context.Context, id string, startedAt, now time.Ti
 
 // LiveInstances lists the instances seen since the given time.
 func (s *Store) LiveInstances(ctx context.Context, since time.Time) ([]Instance, error) {
+	return s.instances(ctx, "live", "seen_at >= ?", since)
+}
+
+// DeadInstances lists the instances not seen since the given time.
+func (s *Store) DeadInstances(ctx context.Context, since time.Time) ([]Instance, error) {
+	return s.instances(ctx, "dead", "seen_at < ?", since)
+}
+
+func (s *Store) instances(ctx context.Context, what, cond string, since time.Time) ([]Instance, error) {
 	var out []Instance
-	if err := s.db.WithContext(ctx).Where("seen_at >= ?", since).Order("id").Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list live instances: %w", err)
+	if err := s.db.WithContext(ctx).Where(cond, since).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list %s instances: %w", what, err)
 	}
 	return out, nil
 }
@@ -131,11 +140,3 @@ func (s *Store) RemoveInstance(ctx context.Context, id string) error {
 	return nil
 }
 
-// DeadInstances lists the instances not seen since the given time.
-func (s *Store) DeadInstances(ctx context.Context, since time.Time) ([]Instance, error) {
-	var out []Instance
-	if err := s.db.WithContext(ctx).Where("seen_at < ?", since).Order("id").Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list dead instances: %w", err)
-	}
-	return out, nil
-}
