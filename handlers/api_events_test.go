@@ -33,10 +33,10 @@ type apiFixture struct {
 	db  *gorm.DB
 }
 
-func newAPIFixture(t *testing.T) *apiFixture {
+func newAPIFixture(t *testing.T, opts ...models.Option) *apiFixture {
 	t.Helper()
 	dsn := testdb.DSN(t, os.Getenv)
-	db, err := models.Open(dsn)
+	db, err := models.Open(dsn, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,8 @@ func TestCreateEventRejections(t *testing.T) {
 // process past the busy timeout) is a 503 with Retry-After and a JSON error,
 // and nothing is stored; once the lock is gone the same request is accepted.
 func TestCreateEventDatabaseUnavailable(t *testing.T) {
-	f := newAPIFixture(t)
+	// Writers give up on the lock after 100 ms instead of 5 s.
+	f := newAPIFixture(t, models.BusyTimeout(100*time.Millisecond))
 	if !testdb.IsSQLite(f.dsn) {
 		t.Skip("the lock under test is SQLite's file lock")
 	}
@@ -205,11 +206,6 @@ func TestCreateEventDatabaseUnavailable(t *testing.T) {
 	// lock; the ones under test find it cached.
 	if rec := f.post(t, "Bearer "+f.token, startedBody); rec.Code != http.StatusAccepted {
 		t.Fatalf("status %d before the lock: %s", rec.Code, rec.Body)
-	}
-	// The pool's one connection lives for good: give up on a lock after
-	// 100 ms rather than 5 s.
-	if err := f.db.Exec("PRAGMA busy_timeout = 100").Error; err != nil {
-		t.Fatal(err)
 	}
 	release := testdb.LockSQLite(t, f.dsn)
 	rec := f.post(t, "Bearer "+f.token, startedBody)

@@ -3,8 +3,10 @@ package models
 import (
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -22,10 +24,21 @@ const DefaultMaxConns = 20
 // Option tunes Open.
 type Option func(*openOptions)
 
-type openOptions struct{ maxConns int }
+type openOptions struct {
+	maxConns    int
+	busyTimeout time.Duration
+}
+
+// DefaultBusyTimeout is how long a SQLite write waits for a lock another
+// process holds before it fails with ErrUnavailable.
+const DefaultBusyTimeout = 5 * time.Second
 
 // MaxConns bounds the Postgres connection pool (SQLite always uses one).
 func MaxConns(n int) Option { return func(o *openOptions) { o.maxConns = n } }
+
+// BusyTimeout sets how long a SQLite write waits for another process's lock
+// (default DefaultBusyTimeout); tests shorten it.
+func BusyTimeout(d time.Duration) Option { return func(o *openOptions) { o.busyTimeout = d } }
 
 // IsPostgres reports whether dsn names a Postgres database rather than a
 // SQLite file.
@@ -38,7 +51,7 @@ func IsPostgres(dsn string) bool {
 // timeout, through a single connection: the queue driver expects that, and
 // one writer with no lock contention is also SQLite's fastest mode.
 func Open(dsn string, opts ...Option) (*gorm.DB, error) {
-	o := openOptions{maxConns: DefaultMaxConns}
+	o := openOptions{maxConns: DefaultMaxConns, busyTimeout: DefaultBusyTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -61,7 +74,8 @@ func Open(dsn string, opts ...Option) (*gorm.DB, error) {
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	full := "file:" + dsn + sep + "_journal_mode=WAL&_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate&_stmt_cache_size=128"
+	full := "file:" + dsn + sep + "_journal_mode=WAL&_busy_timeout=" + strconv.FormatInt(o.busyTimeout.Milliseconds(), 10) +
+		"&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate&_stmt_cache_size=128"
 	registerSQLite.Do(func() {
 		sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 			_, err := c.Exec(sqlitePragmas, nil)

@@ -30,9 +30,9 @@ type testEngine struct {
 	db *gorm.DB
 }
 
-func newTestEngine(t testing.TB, allowed string, cfg Config) *testEngine {
+func newTestEngine(t testing.TB, allowed string, cfg Config, opts ...models.Option) *testEngine {
 	t.Helper()
-	e := newIdleEngine(t, allowed, cfg)
+	e := newIdleEngine(t, allowed, cfg, opts...)
 	if err := e.svc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +41,10 @@ func newTestEngine(t testing.TB, allowed string, cfg Config) *testEngine {
 
 // newIdleEngine builds the engine without starting its workers, for tests
 // that prepare rows first.
-func newIdleEngine(t testing.TB, allowed string, cfg Config) *testEngine {
+func newIdleEngine(t testing.TB, allowed string, cfg Config, opts ...models.Option) *testEngine {
 	t.Helper()
 	dsn := testdb.DSN(t, os.Getenv)
-	db, err := models.Open(dsn)
+	db, err := models.Open(dsn, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
