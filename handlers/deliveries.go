@@ -12,6 +12,7 @@ import (
 
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
 )
 
@@ -29,7 +30,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	// The same URL answers a page or a fragment; caches must keep them apart.
 	c.Response().Header().Add("Vary", "HX-Request")
 	now := time.Now().UTC()
-	if c.QueryParam("view") == "recent" {
+	if c.QueryParam(paths.ViewParam) == paths.ViewRecent {
 		list, err := s.recentDeliveries(c.Request().Context(), ep, now)
 		if err != nil {
 			return fmt.Errorf("recent deliveries of endpoint %d: %w", ep.ID, err)

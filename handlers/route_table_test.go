@@ -1,18 +1,20 @@
 package handlers
 
 import (
+	"context"
 	"go/ast"
 	"go/constant"
-	"go/importer"
 	"go/parser"
 	"go/token"
 	"go/types"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
 
 	"github.com/loadhook/loadhook/paths"
@@ -29,7 +31,9 @@ func pathPatterns(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var files []*ast.File
+	// Only the constant declarations are type-checked: they need no imports,
+	// so the check stays fast.
+	consts := &ast.File{Name: ast.NewIdent("paths")}
 	for _, name := range names {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -38,10 +42,13 @@ func pathPatterns(t *testing.T) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files = append(files, f)
+		for _, d := range f.Decls {
+			if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.CONST {
+				consts.Decls = append(consts.Decls, g)
+			}
+		}
 	}
-	conf := types.Config{Importer: importer.ForCompiler(fset, "source", nil)}
-	pkg, err := conf.Check("github.com/loadhook/loadhook/paths", fset, files, nil)
+	pkg, err := new(types.Config).Check("github.com/loadhook/loadhook/paths", fset, []*ast.File{consts}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,5 +138,67 @@ func TestSignedInRoutes(t *testing.T) {
 		if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), paths.LogIn+"?next=") {
 			t.Errorf("signed-out GET %s = %d to %q, want 303 to the log-in page", link, res.status, res.header.Get("Location"))
 		}
+	}
+}
+
+// TestEveryLinkHasARoute renders the app's pages and checks that every
+// link, form action and htmx URL on them reaches a route of the table with
+// the method it is used with.
+func TestEveryLinkHasARoute(t *testing.T) {
+	app := newTestApp(t)
+	e := app.server.Routes().(*echo.Echo)
+	table := map[string]bool{}
+	for _, r := range app.server.routes() {
+		table[r.method+" "+r.path] = true
+	}
+	anon := app.client()
+	c := app.signUp("links@example.com")
+	id := c.createEndpoint(validEndpoint())
+	c.post(paths.WithID(paths.EndpointTest, id), url.Values{"event_type": {"TEST_STARTED"}}).wantStatus(http.StatusSeeOther)
+	c.post(paths.Tokens, url.Values{"name": {"ci"}}).wantStatus(http.StatusCreated)
+
+	deliveries := c.get(paths.WithID(paths.EndpointDeliveries, id)).wantStatus(http.StatusOK)
+	detail, ok := deliveries.testid("delivery-link").Attr("href")
+	if !ok {
+		t.Fatal("no delivery link on the delivery log")
+	}
+	tokens, err := app.store.APITokens(context.Background(), app.user("links@example.com").ID)
+	if err != nil || len(tokens) != 1 {
+		t.Fatalf("tokens = %v, %v", tokens, err)
+	}
+	tokenID := tokens[0].ID
+	pages := []*response{
+		anon.get(paths.LogIn), anon.get(paths.SignUp), anon.get("/no/such/page"),
+		c.get(paths.Webhook), c.get(paths.NewEndpoint), c.get(paths.WithID(paths.Endpoint, id)),
+		c.get(paths.WithID(paths.EndpointDelete, id)), c.post(paths.WithID(paths.EndpointSecretReveal, id), nil),
+		deliveries, c.get(detail), c.get(paths.Profile), c.post(paths.WithID(paths.TokenRevoke, tokenID), nil),
+	}
+	checked := 0
+	for _, page := range pages {
+		page.find("a[href], form[action], [hx-get], [hx-post], [data-copy-secret]").Each(func(_ int, el *goquery.Selection) {
+			for attr, method := range map[string]string{"href": http.MethodGet, "action": http.MethodGet, "hx-get": http.MethodGet, "hx-post": http.MethodPost, "data-copy-secret": http.MethodPost} {
+				link, ok := el.Attr(attr)
+				if !ok || !strings.HasPrefix(link, "/") || strings.HasPrefix(link, static.Prefix) {
+					continue
+				}
+				if attr == "action" && strings.EqualFold(el.AttrOr("method", "get"), "post") {
+					method = http.MethodPost
+				}
+				u, err := url.Parse(link)
+				if err != nil {
+					t.Errorf("%s=%q: %v", attr, link, err)
+					continue
+				}
+				ctx := e.NewContext(httptest.NewRequest(method, u.Path, nil), httptest.NewRecorder())
+				e.Router().Find(method, u.Path, ctx)
+				if !table[method+" "+ctx.Path()] {
+					t.Errorf("%s %s (%s=%q) reaches no route of the table", method, u.Path, attr, link)
+				}
+				checked++
+			}
+		})
+	}
+	if checked < 30 {
+		t.Errorf("checked only %d links", checked)
 	}
 }

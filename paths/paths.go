@@ -75,6 +75,18 @@ func fill(pattern, param, value string) string {
 	return pattern[:i+1] + value + pattern[i+len(segment):]
 }
 
+// The endpoint page's short list of recent deliveries is the deliveries
+// route with view=recent, answered as a fragment.
+const (
+	ViewParam  = "view"
+	ViewRecent = "recent"
+)
+
+// RecentDeliveries is the URL of an endpoint's recent-deliveries fragment.
+func RecentDeliveries(endpointID int64) string {
+	return WithID(EndpointDeliveries, endpointID) + "?" + ViewParam + "=" + ViewRecent
+}
+
 // WithNext adds where to go after logging in or signing up to the log-in or
 // sign-up path; an empty next adds nothing.
 func WithNext(path, next string) string {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/loadhook/loadhook/paths"
 )
 
 // Message states as the delivery log shows them.
@@ -14,30 +16,13 @@ const (
 	stateFailed    = "failed"
 )
 
-// PathDeliveryBase is where a message's detail page lives, under its id.
-const PathDeliveryBase = "/profile/integrations/webhook/deliveries/"
-
-// DeliveryPath is a message's detail page; suffix, if any, names an action on it.
-func DeliveryPath(messageID, suffix string) string {
-	p := PathDeliveryBase + url.PathEscape(messageID)
-	if suffix != "" {
-		p += "/" + suffix
-	}
-	return p
-}
-
 // DeliveriesPath is an endpoint's delivery log with the filters of q.
 func DeliveriesPath(endpointID int64, q DeliveryQuery) string {
-	p := EndpointPath(endpointID, "deliveries")
+	p := paths.WithID(paths.EndpointDeliveries, endpointID)
 	if v := q.Values().Encode(); v != "" {
 		p += "?" + v
 	}
 	return p
-}
-
-// RecentDeliveriesPath is the short list of the endpoint page, as a fragment.
-func RecentDeliveriesPath(endpointID int64) string {
-	return EndpointPath(endpointID, "deliveries") + "?view=recent"
 }
 
 // Option is one choice of a select.
@@ -155,7 +140,7 @@ func (p DeliveryListProps) InFlight() bool {
 
 func (p DeliveryListProps) refreshURL() string {
 	if p.Compact {
-		return RecentDeliveriesPath(p.EndpointID)
+		return paths.RecentDeliveries(p.EndpointID)
 	}
 	return DeliveriesPath(p.EndpointID, p.Query)
 }
@@ -264,6 +249,6 @@ func timeExact(t time.Time) string {
 func attemptsUsed(r DeliveryRow) string { return itoa(r.Attempts) + "/" + itoa(r.MaxAttempts) }
 
 func deliveryCrumbs(endpointID int64, last string) []Breadcrumb {
-	return append(webhookCrumbs[:2:2], Breadcrumb{Label: "Webhook", Href: PathWebhook},
-		Breadcrumb{Label: "Edit endpoint", Href: EndpointPath(endpointID, "")}, Breadcrumb{Label: last})
+	return append(webhookCrumbs[:2:2], Breadcrumb{Label: "Webhook", Href: paths.Webhook},
+		Breadcrumb{Label: "Edit endpoint", Href: paths.WithID(paths.Endpoint, endpointID)}, Breadcrumb{Label: last})
 }

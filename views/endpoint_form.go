@@ -6,6 +6,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/forms"
+	"github.com/loadhook/loadhook/paths"
 )
 
 // EndpointPageProps are the props of the new and the edit endpoint pages.
@@ -45,9 +46,9 @@ const maskedSecret = catalog.SecretPrefix + "•••••••••••�
 
 func (p EndpointPageProps) action() string {
 	if p.IsNew() {
-		return PathNewEndpoint
+		return paths.NewEndpoint
 	}
-	return EndpointPath(p.ID, "")
+	return paths.WithID(paths.Endpoint, p.ID)
 }
 
 func (p EndpointPageProps) crumbs() []Breadcrumb {
@@ -55,7 +56,7 @@ func (p EndpointPageProps) crumbs() []Breadcrumb {
 	if p.IsNew() {
 		label = "Add endpoint"
 	}
-	return append(webhookCrumbs[:2:2], Breadcrumb{Label: "Webhook", Href: PathWebhook}, Breadcrumb{Label: label})
+	return append(webhookCrumbs[:2:2], Breadcrumb{Label: "Webhook", Href: paths.Webhook}, Breadcrumb{Label: label})
 }
 
 func groupID(name string) string {

@@ -5,7 +5,6 @@ package views
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strconv"
 	"time"
 )
@@ -53,32 +52,6 @@ func csrfHeaders(token string) string {
 	return string(b)
 }
 
-// Paths of the app, in one place so views and handlers agree.
-const (
-	PathWebhook      = "/profile/integrations/webhook"
-	PathNewEndpoint  = "/profile/integrations/webhook/endpoints/new"
-	PathProfile      = "/profile"
-	PathCreateToken  = "/profile/tokens"
-	PathLogIn        = "/login"
-	PathSignUp       = "/signup"
-	PathLogOut       = "/logout"
-	pathEndpointBase = "/profile/integrations/webhook/endpoints/"
-)
-
-// EndpointPath is the edit page of an endpoint; suffix, if any, names an action on it.
-func EndpointPath(id int64, suffix string) string {
-	p := pathEndpointBase + strconv.FormatInt(id, 10)
-	if suffix != "" {
-		p += "/" + suffix
-	}
-	return p
-}
-
-// TokenRevokePath is where a token is revoked.
-func TokenRevokePath(id int64) string {
-	return "/profile/tokens/" + strconv.FormatInt(id, 10) + "/revoke"
-}
-
 // timeUTC formats a time for people, in UTC, the zone the whole app uses.
 func timeUTC(t time.Time) string {
 	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
@@ -121,19 +94,6 @@ func percent(v float64) string {
 		return fmt.Sprintf("%.0f%%", v)
 	}
 	return fmt.Sprintf("%.1f%%", v)
-}
-
-// loginHref links to the log-in page, passing next along.
-func loginHref(next string) string { return withNext(PathLogIn, next) }
-
-// signupHref links to the sign-up page, passing next along.
-func signupHref(next string) string { return withNext(PathSignUp, next) }
-
-func withNext(path, next string) string {
-	if next == "" {
-		return path
-	}
-	return path + "?next=" + url.QueryEscape(next)
 }
 
 // describedBy is the id of the message under field id: the error if there

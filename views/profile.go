@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/loadhook/loadhook/forms"
+	"github.com/loadhook/loadhook/paths"
 )
 
 // ProfileProps are the props of the profile page.
@@ -40,7 +41,7 @@ type NewToken struct {
 
 // curlExample is a ready-to-run request that sends a test event.
 func curlExample(baseURL, token string) string {
-	return "curl -X POST " + baseURL + "/api/v1/events \\\n" +
+	return "curl -X POST " + baseURL + paths.Events + " \\\n" +
 		"  -H 'Authorization: Bearer " + token + "' \\\n" +
 		"  -H 'Content-Type: application/json' \\\n" +
 		`  -d '{"eventType":"PROJECT_CREATED","projectName":"E-commerce Platform"}'`

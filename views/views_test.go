@@ -13,6 +13,7 @@ import (
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/forms"
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/paths"
 )
 
 func render(t *testing.T, c templ.Component) *goquery.Document {
@@ -215,7 +216,7 @@ func TestEndpointPageRendersExtra(t *testing.T) {
 	if byTestID(created, "signing-secret").Length() != 0 || created.Find("#endpoint-deliveries").Length() != 0 {
 		t.Error("the new-endpoint page shows edit-only parts")
 	}
-	if action, _ := byTestID(created, "endpoint-form").Attr("action"); action != PathNewEndpoint {
+	if action, _ := byTestID(created, "endpoint-form").Attr("action"); action != paths.NewEndpoint {
 		t.Errorf("form action = %q", action)
 	}
 	if _, on := byTestID(created, "enabled").Attr("checked"); !on {
@@ -299,7 +300,7 @@ func TestProfilePageNewToken(t *testing.T) {
 	if copyBtn := doc.Find(`[data-copy="#new-token-value"]`); copyBtn.Length() != 1 {
 		t.Error("no copy button for the new token")
 	}
-	if href, _ := byTestID(doc, "integration-webhook").Attr("href"); href != PathWebhook {
+	if href, _ := byTestID(doc, "integration-webhook").Attr("href"); href != paths.Webhook {
 		t.Errorf("Webhook integration links to %q", href)
 	}
 	if v, _ := byTestID(doc, "token-name").Attr("value"); v != "typed" || byTestID(doc, "token-name").AttrOr("aria-invalid", "") != "true" {

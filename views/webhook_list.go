@@ -1,6 +1,10 @@
 package views
 
-import "time"
+import (
+	"time"
+
+	"github.com/loadhook/loadhook/paths"
+)
 
 // WebhookListProps are the props of the endpoint list.
 type WebhookListProps struct {
@@ -44,7 +48,7 @@ type SuccessRate struct {
 	Window    time.Duration // how far back the counts reach
 }
 
-var webhookCrumbs = []Breadcrumb{{Label: "Profile", Href: PathProfile}, {Label: "Integrations", Href: PathProfile + "#integrations"}, {Label: "Webhook"}}
+var webhookCrumbs = []Breadcrumb{{Label: "Profile", Href: paths.Profile}, {Label: "Integrations", Href: paths.Profile + "#integrations"}, {Label: "Webhook"}}
 
 // ConfirmProps are the props of a page that asks before doing something
 // that cannot be undone; it is what users without JavaScript see.
