@@ -50,12 +50,12 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 		t.Fatalf("retry answered %+v, first %+v", b, a)
 	}
 	// The same messages; the order of two made in one instant may differ.
-	first := map[webhook.PublishedMessage]bool{}
+	seen := map[webhook.PublishedMessage]bool{}
 	for _, m := range a.Messages {
-		first[m] = true
+		seen[m] = true
 	}
 	for _, m := range b.Messages {
-		if !first[m] {
+		if !seen[m] {
 			t.Errorf("the retry names message %+v, which the first answer did not", m)
 		}
 	}
