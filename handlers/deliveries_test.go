@@ -54,7 +54,8 @@ func (a *testApp) seedMessage(userID, endpointID int64, m seedMsg) models.Messag
 		LastDurationMs: 42, CreatedAt: at, UpdatedAt: at,
 	}
 	if m.state == models.StateRetrying {
-		next := time.Now().UTC().Add(3 * time.Second)
+		// Far enough ahead that a slow run still renders it as ahead.
+		next := time.Now().UTC().Add(time.Minute)
 		msg.NextAttemptAt = &next
 	}
 	if err := a.store.DB().Create(&msg).Error; err != nil {
