@@ -16,6 +16,7 @@ import (
 
 	"github.com/loadhook/loadhook/metrics"
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/views"
 	"github.com/loadhook/loadhook/webhook"
 )
 
@@ -81,4 +82,14 @@ func (s *Server) render(c echo.Context, status int, component templ.Component) e
 		return fmt.Errorf("render %s: %w", c.Request().URL.Path, err)
 	}
 	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// page builds the layout props every page needs, taking pending flashes.
+func (s *Server) page(c echo.Context, title, nav string) views.Page {
+	p := views.Page{Title: title, Nav: nav, Version: s.cfg.Version, Flashes: s.takeFlashes(c)}
+	p.CSRF, _ = c.Get("csrf").(string)
+	if u := currentUser(c); u != nil {
+		p.UserEmail = u.Email
+	}
+	return p
 }
