@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,11 +36,19 @@ func TestRetryScheduleRealClock(t *testing.T) {
 	if len(got) != 4 {
 		t.Fatalf("receiver saw %d attempts, want 4", len(got))
 	}
+	// The receiver answers at once, so each rest starts about when its
+	// attempt arrived: attempts 1 s, 2 s and 4 s apart, about t0, +1 s,
+	// +3 s, +7 s. Late by a poll or two, never early.
 	t0 := got[0].at
-	for i, wantOffset := range []time.Duration{0, time.Second, 3 * time.Second, 7 * time.Second} {
-		off := got[i].at.Sub(t0)
-		if d := off - wantOffset; d < -300*time.Millisecond || d > 300*time.Millisecond {
-			t.Errorf("attempt %d at +%v, want +%v ±0.3 s", i+1, off, wantOffset)
+	for i := range got {
+		if i > 0 {
+			gap, rest := got[i].at.Sub(got[i-1].at), RetryDelay(i)
+			if gap < rest-20*time.Millisecond || gap > rest+300*time.Millisecond {
+				t.Errorf("attempt %d came %v after attempt %d, want %v (+0.3 s)", i+1, gap, i, rest)
+			}
+		}
+		if off, want := got[i].at.Sub(t0), AttemptDue(t0, i+1).Sub(t0); off < want-50*time.Millisecond || off > want+500*time.Millisecond {
+			t.Errorf("attempt %d at +%v, want about +%v", i+1, off, want)
 		}
 		if id := got[i].header.Get("webhook-id"); id != msg.ID {
 			t.Errorf("attempt %d webhook-id %q, want %q", i+1, id, msg.ID)
@@ -107,11 +116,60 @@ func TestHangingReceiverTimesOutAndRetries(t *testing.T) {
 	if attempts[0].ErrorClass != ClassTimeout || attempts[0].DurationMs < 9900 || attempts[0].DurationMs > 10500 {
 		t.Fatalf("first attempt: class %q after %d ms, want timeout after ~10000 ms", attempts[0].ErrorClass, attempts[0].DurationMs)
 	}
-	// The retry was due at t0+1 s, long past when the first attempt gave up:
-	// it goes at once rather than 1 s after the timeout.
+	// The receiver gets its rest after the timeout too: the retry comes 1 s
+	// after the first attempt gave up, not the moment it did.
 	got := rec.got()
-	if gap := got[1].at.Sub(got[0].at); gap > 10500*time.Millisecond {
-		t.Fatalf("retry came %v after the first attempt started, want right after the 10 s timeout", gap)
+	if gap := got[1].at.Sub(got[0].at); gap < AttemptTimeout+RetryDelay(1)-50*time.Millisecond || gap > AttemptTimeout+RetryDelay(1)+600*time.Millisecond {
+		t.Fatalf("retry came %v after the first attempt started, want %v: the 10 s timeout, then a 1 s rest", gap, AttemptTimeout+RetryDelay(1))
+	}
+}
+
+// A receiver that answers 429 or 503 with Retry-After gets the rest it asks
+// for, in seconds or as a date, when that is longer than the backoff's.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		status     int
+		retryAfter func() string
+		rest       time.Duration
+		slack      time.Duration
+	}{
+		{"503 with seconds", http.StatusServiceUnavailable, func() string { return "3" }, 3 * time.Second, 0},
+		// An HTTP-date has whole seconds: the rest is between 3 and 4 s.
+		{"429 with a date", http.StatusTooManyRequests, func() string { return time.Now().Add(4 * time.Second).UTC().Format(http.TimeFormat) }, 3 * time.Second, time.Second},
+		{"500 is not asked", http.StatusInternalServerError, func() string { return "3" }, RetryDelay(1), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEngine(t, "loopback", Config{})
+			var mu sync.Mutex
+			var arrivals []time.Time
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				arrivals = append(arrivals, time.Now())
+				first := len(arrivals) == 1
+				mu.Unlock()
+				if first {
+					w.Header().Set("Retry-After", tc.retryAfter())
+					w.WriteHeader(tc.status)
+				}
+			}))
+			ep := e.addEndpoint(t, srv.URL)
+			msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if final := e.waitMessage(t, msg.ID, 10*time.Second); final.State != models.StateSucceeded || final.Attempts != 2 {
+				t.Fatalf("message %s after %d attempts, want succeeded after 2", final.State, final.Attempts)
+			}
+			mu.Lock()
+			gap := arrivals[1].Sub(arrivals[0])
+			mu.Unlock()
+			if gap < tc.rest-20*time.Millisecond || gap > tc.rest+tc.slack+300*time.Millisecond {
+				t.Fatalf("retry came %v after the first attempt, want %v (+%v)", gap, tc.rest, tc.slack+300*time.Millisecond)
+			}
+		})
 	}
 }
 

@@ -105,6 +105,8 @@ type Outcome struct {
 	ErrorDetail     string
 	// Blocked is set when the host policy refused every address.
 	Blocked bool
+	// RetryAfter is the wait a 429 or 503 asked for in Retry-After, 0 if none.
+	RetryAfter time.Duration
 }
 
 // Success reports whether the receiver answered 2xx.
@@ -176,6 +178,9 @@ func (s *Sender) Send(ctx context.Context, d Delivery) *Outcome {
 	case resp.StatusCode < 200 || resp.StatusCode >= 300:
 		out.ErrorClass = ClassHTTPStatus
 		out.ErrorDetail = fmt.Sprintf("the receiver answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			out.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		}
 	}
 	return out
 }

@@ -24,9 +24,10 @@ type DeliverArgs struct {
 // Kind names the job in the queue.
 func (DeliverArgs) Kind() string { return "deliver" }
 
-// deliverWorker makes one attempt per run. Retries are snoozes scheduled from
-// the message's first attempt, so the message row, not the queue's attempt
-// counter, decides how many attempts a message gets.
+// deliverWorker makes one attempt per run. Retries are snoozes until the
+// message's next attempt (a rest after the failed one ended), so the message
+// row, not the queue's attempt counter, decides how many attempts a message
+// gets and when.
 type deliverWorker struct {
 	river.WorkerDefaults[DeliverArgs]
 	s *Service
@@ -107,16 +108,16 @@ func (s *Service) attempt(ctx context.Context, messageID string, firstRun bool) 
 	}
 	msg.LastStatus, msg.LastErrorClass, msg.LastDurationMs = out.Status, out.ErrorClass, out.Duration.Milliseconds()
 	msg.NextAttemptAt = nil
-	var snooze time.Duration
 	switch {
 	case out.Success():
 		msg.State = models.StateSucceeded
 	case out.Blocked, out.Status == http.StatusGone, msg.Attempts >= msg.MaxAttempts:
 		msg.State = models.StateFailed
 	default:
-		next := AttemptDue(*msg.FirstAttemptAt, msg.Attempts+1)
+		// The rest counts from the end of this attempt, so a receiver that
+		// timed out gets it too, not a retry the moment it gave up.
+		next := time.Now().Add(RetryRest(msg.Attempts, out.RetryAfter))
 		msg.State, msg.NextAttemptAt = models.StateRetrying, &next
-		snooze = max(time.Until(next), 0)
 	}
 	// Disable before the final state is visible, so whoever sees the
 	// message failed with 410 also sees the endpoint disabled.
@@ -130,7 +131,8 @@ func (s *Service) attempt(ctx context.Context, messageID string, firstRun bool) 
 		return err
 	}
 	if msg.State == models.StateRetrying {
-		return river.JobSnooze(snooze)
+		// Measured after the record's commit, which the rest includes.
+		return river.JobSnooze(max(time.Until(*msg.NextAttemptAt), 0))
 	}
 	return nil
 }
