@@ -44,7 +44,7 @@ func (s *Server) endpointExtra(c echo.Context, ep *models.Endpoint) templ.Compon
 
 func (s *Server) endpointDeliveries(ctx context.Context, ep *models.Endpoint) (views.EndpointDeliveriesProps, error) {
 	now := time.Now().UTC()
-	props := views.EndpointDeliveriesProps{EndpointID: ep.ID, EventTypes: eventGroups()}
+	props := views.EndpointDeliveriesProps{EndpointID: ep.ID, Enabled: ep.Enabled, EventTypes: eventGroups()}
 	var err error
 	if props.Recent, err = s.recentDeliveries(ctx, ep, now); err != nil {
 		return props, err

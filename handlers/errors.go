@@ -36,6 +36,7 @@ type domainError struct {
 var domainErrors = []domainError{
 	{err: models.ErrNotFound, status: http.StatusNotFound, message: msgNotFound},
 	{err: webhook.ErrStopped, status: http.StatusServiceUnavailable, message: "loadhook is restarting. Try again in a few seconds."},
+	{err: webhook.ErrEndpointDisabled, status: http.StatusConflict, message: views.SendTestDisabledNote},
 }
 
 // errorAnswer is what one error is answered with.

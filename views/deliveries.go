@@ -186,10 +186,17 @@ func (h HealthWindow) rate() string {
 	return percent(100 * float64(h.Succeeded) / float64(h.Attempts))
 }
 
+// SendTestDisabledNote says why Send test event does nothing for a disabled
+// endpoint; the server's refusal says the same.
+const SendTestDisabledNote = "This endpoint is disabled, and loadhook sends a disabled endpoint nothing, test events included. Enable it to send a test event."
+
 // EndpointDeliveriesProps are the props of the delivery part of the
 // endpoint page: test events, health and the recent deliveries.
 type EndpointDeliveriesProps struct {
 	EndpointID int64
+	// Enabled is false for a disabled endpoint, which is sent nothing: the
+	// test button is off and says why.
+	Enabled    bool
 	CSRF       string
 	EventTypes []EventGroup
 	Health     []HealthWindow
