@@ -33,7 +33,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	if c.QueryParam(paths.ViewParam) == paths.ViewRecent {
 		list, err := s.recentDeliveries(c.Request().Context(), ep, now)
 		if err != nil {
-			return fmt.Errorf("recent deliveries of endpoint %d: %w", ep.ID, err)
+			return err // the store says which endpoint
 		}
 		return s.render(c, http.StatusOK, views.DeliveryList(list))
 	}
@@ -41,7 +41,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	query, filter, notes := parseDeliveryQuery(c.QueryParams(), now)
 	page, err := s.store.Deliveries(c.Request().Context(), ep.UserID, ep.ID, filter)
 	if err != nil {
-		return fmt.Errorf("deliveries of endpoint %d: %w", ep.ID, err)
+		return err // the store says which endpoint
 	}
 	list := views.DeliveryListProps{EndpointID: ep.ID, Rows: deliveryRows(page.Messages), Query: query, Next: page.Next, Now: now}
 	if isHTMX(c) {

@@ -69,7 +69,7 @@ func (s *Server) resendFailed(c echo.Context) error {
 	now := time.Now().UTC()
 	ids, err := s.store.FailedMessageIDs(ctx, ep.UserID, ep.ID, now.Add(-rng.Duration), now, resendCap)
 	if err != nil {
-		return fmt.Errorf("failed messages of endpoint %d: %w", ep.ID, err)
+		return err // the store says which endpoint
 	}
 	sent := 0
 	for _, id := range ids {

@@ -73,7 +73,7 @@ func (s *Server) toggleEndpoint(c echo.Context) error {
 	}
 	enabled := c.FormValue("enabled") == "true"
 	if err := s.store.SetEndpointEnabled(c.Request().Context(), ep.UserID, ep.ID, enabled); err != nil {
-		return fmt.Errorf("set endpoint %d enabled=%t: %w", ep.ID, enabled, err)
+		return err // the store says which endpoint
 	}
 	if enabled {
 		s.flash(c, views.FlashSuccess, "Endpoint enabled: "+ep.URL)
@@ -112,7 +112,7 @@ func (s *Server) deleteEndpoint(c echo.Context) error {
 		return err
 	}
 	if err := s.store.DeleteEndpoint(c.Request().Context(), ep.UserID, ep.ID); err != nil {
-		return fmt.Errorf("delete endpoint %d: %w", ep.ID, err)
+		return err // the store says which endpoint
 	}
 	s.log.Info("endpoint deleted", "user", ep.UserID, "endpoint", ep.ID)
 	s.flash(c, views.FlashSuccess, "Endpoint deleted: "+ep.URL)

@@ -76,9 +76,10 @@ func (s *Server) logRequests() echo.MiddlewareFunc {
 		HandleError: true,
 		Skipper:     isStatic,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			// A 5xx is a warning here: answerError has logged the error itself.
 			level := slog.LevelInfo
 			if v.Status >= 500 {
-				level = slog.LevelError
+				level = slog.LevelWarn
 			}
 			attrs := []slog.Attr{
 				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),

@@ -76,7 +76,7 @@ func (s *Server) revokeToken(c echo.Context) error {
 		return fmt.Errorf("revoke token %d: %w", id, models.ErrNotFound)
 	}
 	if err := s.store.DeleteAPIToken(ctx, user.ID, id); err != nil {
-		return fmt.Errorf("revoke token %d: %w", id, err)
+		return err // the store says which token
 	}
 	s.tokens.forget(id) // on this instance at once; on others within tokenFreshFor
 
