@@ -35,8 +35,9 @@ func eventGroups() []views.EventGroup {
 	return out
 }
 
-// endpointPage builds the props of the endpoint form; ep is nil for a new one.
-func (s *Server) endpointPage(c echo.Context, ep *models.Endpoint, form forms.EndpointForm, errs forms.EndpointErrors) views.EndpointPageProps {
+// renderEndpointPage renders the endpoint form with status; ep is nil for a
+// new endpoint. The edit page also loads the endpoint's deliveries section.
+func (s *Server) renderEndpointPage(c echo.Context, status int, ep *models.Endpoint, form forms.EndpointForm, errs forms.EndpointErrors) error {
 	title := "Add endpoint"
 	if ep != nil {
 		title = "Edit endpoint"
@@ -48,9 +49,13 @@ func (s *Server) endpointPage(c echo.Context, ep *models.Endpoint, form forms.En
 		if ep.PreviousSecret != "" && ep.PreviousSecretUntil != nil {
 			props.PreviousSecretUntil = ep.PreviousSecretUntil
 		}
-		props.Extra = s.endpointExtra(c, ep)
+		deliveries, err := s.endpointDeliveries(c.Request().Context(), ep, props.Page.CSRF)
+		if err != nil {
+			return err
+		}
+		props.Deliveries = &deliveries
 	}
-	return props
+	return s.render(c, status, views.EndpointPage(props))
 }
 
 // headerAction applies the "Add header" and "Remove" buttons, which submit
@@ -92,7 +97,7 @@ func (s *Server) validateEndpoint(ctx context.Context, form *forms.EndpointForm)
 // newEndpoint renders an empty endpoint form.
 func (s *Server) newEndpoint(c echo.Context) error {
 	form := forms.NewEndpointForm()
-	return s.render(c, http.StatusOK, views.EndpointPage(s.endpointPage(c, nil, form, forms.EndpointErrors{})))
+	return s.renderEndpointPage(c, http.StatusOK, nil, form, forms.EndpointErrors{})
 }
 
 // createEndpoint saves a new endpoint with a fresh signing secret.
@@ -106,7 +111,7 @@ func (s *Server) createEndpoint(c echo.Context) error {
 	form.KeepMasked(nil)
 	var errs forms.EndpointErrors
 	if headerAction(&form, &errs, values.Get("action")) {
-		return s.render(c, http.StatusOK, views.EndpointPage(s.endpointPage(c, nil, form, errs)))
+		return s.renderEndpointPage(c, http.StatusOK, nil, form, errs)
 	}
 	ctx := c.Request().Context()
 	user := currentUser(c)
@@ -128,7 +133,7 @@ func (s *Server) createEndpoint(c echo.Context) error {
 			return c.Redirect(http.StatusSeeOther, paths.WithID(paths.Endpoint, ep.ID))
 		}
 	}
-	return s.render(c, http.StatusUnprocessableEntity, views.EndpointPage(s.endpointPage(c, nil, form, errs)))
+	return s.renderEndpointPage(c, http.StatusUnprocessableEntity, nil, form, errs)
 }
 
 // editEndpoint renders the form of a saved endpoint, credentials masked.
@@ -140,7 +145,7 @@ func (s *Server) editEndpoint(c echo.Context) error {
 	form := forms.EndpointFormFrom(forms.SavedEndpoint{
 		URL: ep.URL, Description: ep.Description, Events: ep.EventTypes(), Enabled: ep.Enabled, Headers: ep.Headers,
 	})
-	return s.render(c, http.StatusOK, views.EndpointPage(s.endpointPage(c, ep, form, forms.EndpointErrors{})))
+	return s.renderEndpointPage(c, http.StatusOK, ep, form, forms.EndpointErrors{})
 }
 
 // updateEndpoint saves changes; masked header values sent back unchanged
@@ -160,11 +165,11 @@ func (s *Server) updateEndpoint(c echo.Context) error {
 	form.KeepMasked(ep.Headers)
 	var errs forms.EndpointErrors
 	if headerAction(&form, &errs, values.Get("action")) {
-		return s.render(c, http.StatusOK, views.EndpointPage(s.endpointPage(c, ep, form, errs)))
+		return s.renderEndpointPage(c, http.StatusOK, ep, form, errs)
 	}
 	errs = s.validateEndpoint(c.Request().Context(), &form)
 	if errs.Any() {
-		return s.render(c, http.StatusUnprocessableEntity, views.EndpointPage(s.endpointPage(c, ep, form, errs)))
+		return s.renderEndpointPage(c, http.StatusUnprocessableEntity, ep, form, errs)
 	}
 	if form.Enabled && !ep.Enabled {
 		// Turning it back on is the user's answer to why it was turned off.

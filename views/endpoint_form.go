@@ -3,7 +3,6 @@ package views
 import (
 	"time"
 
-	"github.com/a-h/templ"
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/forms"
 	"github.com/loadhook/loadhook/paths"
@@ -21,8 +20,9 @@ type EndpointPageProps struct {
 	DisabledReason string
 	// PreviousSecretUntil is set while a rotated-out secret still signs.
 	PreviousSecretUntil *time.Time
-	// Extra is rendered below the form on the edit page: the delivery log.
-	Extra templ.Component
+	// Deliveries is the edit page's section below the form: Send test event,
+	// health and recent deliveries. Nil on the new-endpoint page.
+	Deliveries *EndpointDeliveriesProps
 }
 
 // IsNew reports whether the page creates an endpoint.

@@ -117,8 +117,8 @@ func EndpointPage(p EndpointPageProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if p.Extra != nil {
-					templ_7745c5c3_Err = p.Extra.Render(ctx, templ_7745c5c3_Buffer)
+				if p.Deliveries != nil {
+					templ_7745c5c3_Err = EndpointDeliveries(*p.Deliveries).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -200,11 +200,11 @@ func TestEndpointPageMarksErrorsAndKeepsInput(t *testing.T) {
 	}
 }
 
-func TestEndpointPageRendersExtra(t *testing.T) {
-	extra := templ.Raw(`<p id="extra">Recent deliveries</p>`)
-	doc := render(t, EndpointPage(EndpointPageProps{Page: signedIn, ID: 3, Form: forms.EndpointForm{URL: "https://x.example"}, Groups: groups, Extra: extra}))
-	if doc.Find("#endpoint-deliveries #extra").Length() != 1 {
-		t.Error("Extra is not rendered inside #endpoint-deliveries")
+func TestEndpointPageRendersDeliveries(t *testing.T) {
+	deliveries := &EndpointDeliveriesProps{EndpointID: 3, EventTypes: groups, Recent: DeliveryListProps{EndpointID: 3, Compact: true}}
+	doc := render(t, EndpointPage(EndpointPageProps{Page: signedIn, ID: 3, Form: forms.EndpointForm{URL: "https://x.example"}, Groups: groups, Deliveries: deliveries}))
+	if doc.Find(`#endpoint-deliveries [data-testid="send-test-form"]`).Length() != 1 || doc.Find("#endpoint-deliveries #delivery-list").Length() != 1 {
+		t.Error("the deliveries section is not rendered inside #endpoint-deliveries")
 	}
 	until := time.Date(2026, 5, 1, 12, 30, 0, 0, time.UTC)
 	doc = render(t, EndpointPage(EndpointPageProps{Page: signedIn, ID: 3, Groups: groups, PreviousSecretUntil: &until}))

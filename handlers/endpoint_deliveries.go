@@ -2,12 +2,7 @@ package handlers
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"time"
-
-	"github.com/a-h/templ"
-	"github.com/labstack/echo/v4"
 
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/views"
@@ -25,26 +20,13 @@ var healthWindows = []struct {
 // chartHours is how many hours the attempts chart covers.
 const chartHours = 24
 
-// endpointExtra returns what the edit page shows below the form, inside
+// endpointDeliveries loads what the edit page shows below the form, inside
 // <section id="endpoint-deliveries">: "Send test event", the endpoint's
-// health and its recent deliveries.
-func (s *Server) endpointExtra(c echo.Context, ep *models.Endpoint) templ.Component {
-	props, err := s.endpointDeliveries(c.Request().Context(), ep)
-	if err != nil {
-		// The page is rendered into a buffer, so failing the render turns
-		// into a clean 500 through s.render rather than half a page.
-		return templ.ComponentFunc(func(context.Context, io.Writer) error {
-			return fmt.Errorf("load delivery log of endpoint %d: %w", ep.ID, err)
-		})
-	}
-	csrf, _ := c.Get("csrf").(string)
-	props.CSRF = csrf
-	return views.EndpointDeliveries(props)
-}
-
-func (s *Server) endpointDeliveries(ctx context.Context, ep *models.Endpoint) (views.EndpointDeliveriesProps, error) {
+// health and its recent deliveries. csrf goes into the section's forms.
+// The store's errors already name the endpoint.
+func (s *Server) endpointDeliveries(ctx context.Context, ep *models.Endpoint, csrf string) (views.EndpointDeliveriesProps, error) {
 	now := time.Now().UTC()
-	props := views.EndpointDeliveriesProps{EndpointID: ep.ID, Enabled: ep.Enabled, EventTypes: eventGroups()}
+	props := views.EndpointDeliveriesProps{EndpointID: ep.ID, Enabled: ep.Enabled, CSRF: csrf, EventTypes: eventGroups()}
 	var err error
 	if props.Recent, err = s.recentDeliveries(ctx, ep, now); err != nil {
 		return props, err
