@@ -100,22 +100,38 @@ func (s *Server) newEndpoint(c echo.Context) error {
 	return s.renderEndpointPage(c, http.StatusOK, nil, form, forms.EndpointErrors{})
 }
 
-// createEndpoint saves a new endpoint with a fresh signing secret.
-func (s *Server) createEndpoint(c echo.Context) error {
+// readEndpointPost is the opening create and update share: it parses the
+// posted form, lets a masked row stand only for a header saved under that
+// name (ep is nil for a new endpoint: nothing is saved yet), answers the
+// Add header and Remove buttons by showing the form again, and validates.
+// done reports that the request has been answered, or failed with err.
+func (s *Server) readEndpointPost(c echo.Context, ep *models.Endpoint) (form forms.EndpointForm, errs forms.EndpointErrors, done bool, err error) {
 	values, err := c.FormParams()
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return form, errs, true, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
-	form := forms.ParseEndpointForm(values)
-	// Nothing is saved yet, so no row may claim to stand for a saved value.
-	form.KeepMasked(nil)
-	var errs forms.EndpointErrors
+	form = forms.ParseEndpointForm(values)
+	var saved []catalog.Header
+	if ep != nil {
+		saved = ep.Headers
+	}
+	// Before anything is rendered: the page shows a row as masked only if it
+	// masks a header stored under that name.
+	form.KeepMasked(saved)
 	if headerAction(&form, &errs, values.Get("action")) {
-		return s.renderEndpointPage(c, http.StatusOK, nil, form, errs)
+		return form, errs, true, s.renderEndpointPage(c, http.StatusOK, ep, form, errs)
+	}
+	return form, s.validateEndpoint(c.Request().Context(), &form), false, nil
+}
+
+// createEndpoint saves a new endpoint with a fresh signing secret.
+func (s *Server) createEndpoint(c echo.Context) error {
+	form, errs, done, err := s.readEndpointPost(c, nil)
+	if done {
+		return err
 	}
 	ctx := c.Request().Context()
 	user := currentUser(c)
-	errs = s.validateEndpoint(ctx, &form)
 	if !errs.Any() {
 		ep := &models.Endpoint{
 			UserID: user.ID, URL: form.URL, Description: form.Description, Events: strings.Join(form.Events, ","),
@@ -155,19 +171,10 @@ func (s *Server) updateEndpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	values, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	form, errs, done, err := s.readEndpointPost(c, ep)
+	if done {
+		return err
 	}
-	form := forms.ParseEndpointForm(values)
-	// Before anything is rendered: the page shows a row as masked only if it
-	// masks a header stored under that name.
-	form.KeepMasked(ep.Headers)
-	var errs forms.EndpointErrors
-	if headerAction(&form, &errs, values.Get("action")) {
-		return s.renderEndpointPage(c, http.StatusOK, ep, form, errs)
-	}
-	errs = s.validateEndpoint(c.Request().Context(), &form)
 	if errs.Any() {
 		return s.renderEndpointPage(c, http.StatusUnprocessableEntity, ep, form, errs)
 	}
@@ -179,10 +186,7 @@ func (s *Server) updateEndpoint(c echo.Context) error {
 	ep.Headers = form.SavedHeaders()
 	ep.UpdatedAt = time.Now().UTC()
 	if err := s.store.UpdateEndpoint(c.Request().Context(), ep); err != nil {
-		if errors.Is(err, models.ErrNotFound) {
-			return echo.ErrNotFound
-		}
-		return err
+		return err // the store says which endpoint
 	}
 	s.log.Info("endpoint updated", "user", ep.UserID, "endpoint", ep.ID)
 	s.flash(c, views.FlashSuccess, "Endpoint saved: "+ep.URL)
