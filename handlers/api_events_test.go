@@ -93,7 +93,7 @@ func (f *apiFixture) post(t *testing.T, auth, body string) *httptest.ResponseRec
 func (f *apiFixture) count(t *testing.T, table string) int64 {
 	t.Helper()
 	var n int64
-	if err := f.store.DB().Table(table).Count(&n).Error; err != nil {
+	if err := f.db.Table(table).Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -140,7 +140,7 @@ func TestCreateEventFansOutToSubscribedEnabledEndpoints(t *testing.T) {
 		t.Fatalf("%d queue jobs, want 2", n)
 	}
 	var ev models.Event
-	if err := f.store.DB().Take(&ev, "id = ?", resp.ID).Error; err != nil {
+	if err := f.db.Take(&ev, "id = ?", resp.ID).Error; err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(ev.Payload), `"maxUser":"100"`) {
@@ -277,7 +277,7 @@ func TestCreateEventPayloadGolden(t *testing.T) {
 			var resp struct{ ID string }
 			json.Unmarshal(rec.Body.Bytes(), &resp)
 			var ev models.Event
-			if err := f.store.DB().Take(&ev, "id = ?", resp.ID).Error; err != nil {
+			if err := f.db.Take(&ev, "id = ?", resp.ID).Error; err != nil {
 				t.Fatal(err)
 			}
 			want, err := os.ReadFile(filepath.Join("..", "catalog", "testdata", "payload_"+et.Name+".golden.json"))

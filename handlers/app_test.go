@@ -17,6 +17,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"gorm.io/gorm"
+
 	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/testdb"
 	"github.com/loadhook/loadhook/models"
@@ -28,8 +30,10 @@ type testApp struct {
 	t      *testing.T
 	server *Server
 	store  *models.Store
-	hooks  *webhook.Service
-	srv    *httptest.Server
+	// db is the test's own handle on the rows, for seeding and checking.
+	db    *gorm.DB
+	hooks *webhook.Service
+	srv   *httptest.Server
 }
 
 type appOptions struct {
@@ -101,7 +105,7 @@ func newTestAppWith(t *testing.T, opts appOptions) *testApp {
 	s := New(Config{BaseURL: "http://127.0.0.1", SessionKey: bytes.Repeat([]byte("k"), 64), Version: "v-test"}, store, hooks, log)
 	srv := httptest.NewServer(s.Routes())
 	t.Cleanup(srv.Close)
-	return &testApp{t: t, server: s, store: store, hooks: hooks, srv: srv}
+	return &testApp{t: t, server: s, store: store, db: db, hooks: hooks, srv: srv}
 }
 
 type testWriter struct{ t *testing.T }
@@ -280,7 +284,7 @@ func (a *testApp) user(email string) *models.User {
 func (a *testApp) count(table string) int64 {
 	a.t.Helper()
 	var n int64
-	if err := a.store.DB().Table(table).Count(&n).Error; err != nil {
+	if err := a.db.Table(table).Count(&n).Error; err != nil {
 		a.t.Fatal(err)
 	}
 	return n

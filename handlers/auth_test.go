@@ -163,7 +163,7 @@ func TestLogInRenewsSession(t *testing.T) {
 func sessionIDs(t *testing.T, app *testApp) []string {
 	t.Helper()
 	var ids []string
-	if err := app.store.DB().Model(&models.Session{}).Pluck("id", &ids).Error; err != nil {
+	if err := app.db.Model(&models.Session{}).Pluck("id", &ids).Error; err != nil {
 		t.Fatal(err)
 	}
 	return ids

@@ -248,7 +248,7 @@ func decorateForScreenshot(t *testing.T, app *testApp, userID, id int64) int64 {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var done int64
-		app.store.DB().Model(&models.Message{}).Where("state = ?", models.StateSucceeded).Count(&done)
+		app.db.Model(&models.Message{}).Where("state = ?", models.StateSucceeded).Count(&done)
 		if done == 3 {
 			break
 		}

@@ -224,7 +224,7 @@ func TestBrowserHostileAnswerIsText(t *testing.T) {
 		t.Errorf("%d dialogs opened", n)
 	}
 	var msg models.Message
-	app.store.DB().Where("id = ?", sent.ID).Take(&msg)
+	app.db.Where("id = ?", sent.ID).Take(&msg)
 	if msg.LastStatus != http.StatusBadRequest {
 		t.Errorf("last status = %d", msg.LastStatus)
 	}

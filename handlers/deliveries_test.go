@@ -44,7 +44,7 @@ func (a *testApp) seedMessage(userID, endpointID int64, m seedMsg) models.Messag
 		m.eventID = models.NewIDAt("evt_", at)
 		ev := models.Event{ID: m.eventID, UserID: userID, Type: m.typ, Test: m.test,
 			Payload: []byte(`{"type":"notification","eventType":"` + m.typ + `","metadata":{}}`), CreatedAt: at}
-		if err := a.store.DB().Create(&ev).Error; err != nil {
+		if err := a.db.Create(&ev).Error; err != nil {
 			a.t.Fatal(err)
 		}
 	}
@@ -58,7 +58,7 @@ func (a *testApp) seedMessage(userID, endpointID int64, m seedMsg) models.Messag
 		next := time.Now().UTC().Add(time.Minute)
 		msg.NextAttemptAt = &next
 	}
-	if err := a.store.DB().Create(&msg).Error; err != nil {
+	if err := a.db.Create(&msg).Error; err != nil {
 		a.t.Fatal(err)
 	}
 	return msg
@@ -80,7 +80,7 @@ func (a *testApp) seedAttempt(msg models.Message, at models.Attempt) models.Atte
 	if at.RequestHeaders == "" {
 		at.RequestHeaders = `{"Content-Type":["application/json"]}`
 	}
-	if err := a.store.DB().Create(&at).Error; err != nil {
+	if err := a.db.Create(&at).Error; err != nil {
 		a.t.Fatal(err)
 	}
 	return at
@@ -129,7 +129,7 @@ func (a *testApp) waitState(msgID, state string, timeout time.Duration) models.M
 	deadline := time.Now().Add(timeout)
 	for {
 		var m models.Message
-		if err := a.store.DB().Where("id = ?", msgID).Take(&m).Error; err != nil {
+		if err := a.db.Where("id = ?", msgID).Take(&m).Error; err != nil {
 			a.t.Fatal(err)
 		}
 		if m.State == state {
@@ -384,7 +384,7 @@ func TestDeliveryListFragmentRefreshesWhileInFlight(t *testing.T) {
 		t.Errorf("the recent list refreshes from %q", got)
 	}
 
-	app.store.DB().Model(&models.Message{}).Where("id = ?", inflight.ID).Update("state", models.StateSucceeded)
+	app.db.Model(&models.Message{}).Where("id = ?", inflight.ID).Update("state", models.StateSucceeded)
 	recent = c.get(deliveriesPath(ep, "view=recent")).wantStatus(http.StatusOK)
 	if _, polling := recent.testid("delivery-list").Attr("hx-get"); polling {
 		t.Error("the list still polls once everything finished")
@@ -490,7 +490,7 @@ func TestSendTestEvent(t *testing.T) {
 	res := c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_FINISH"}})
 	res.wantRedirect(endpointPath(ep, "") + "#recent-deliveries")
 	var msgs []models.Message
-	app.store.DB().Where("endpoint_id = ?", ep).Find(&msgs)
+	app.db.Where("endpoint_id = ?", ep).Find(&msgs)
 	if len(msgs) != 1 || !msgs[0].Test || msgs[0].EventType != "TEST_FINISH" || msgs[0].State != models.StatePending {
 		t.Fatalf("messages = %+v", msgs)
 	}
@@ -535,7 +535,7 @@ func TestDeliveryDetail(t *testing.T) {
 	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
 	msg := app.seedMessage(uid, ep, seedMsg{typ: "TEST_FAILED", state: models.StateFailed, status: 500, class: webhook.ClassHTTPStatus, attempts: 2, age: time.Hour})
 	payload := `{"type":"notification","eventType":"TEST_FAILED","metadata":{"testRunId":"42"}}`
-	app.store.DB().Model(&models.Event{}).Where("id = ?", msg.EventID).Update("payload", []byte(payload))
+	app.db.Model(&models.Event{}).Where("id = ?", msg.EventID).Update("payload", []byte(payload))
 	app.seedAttempt(msg, models.Attempt{Number: 1, ErrorClass: webhook.ClassTimeout, ErrorDetail: "no answer within 10 s", DurationMs: 10000, DNSMs: 3, ConnectMs: 4})
 	app.seedAttempt(msg, models.Attempt{
 		Number: 2, StartedAt: msg.CreatedAt.Add(time.Second), ResponseStatus: 500, ErrorClass: webhook.ClassHTTPStatus,
@@ -602,7 +602,7 @@ func TestDeliveryDetail(t *testing.T) {
 	}
 
 	// In flight: no Redeliver, and the status part refreshes itself.
-	app.store.DB().Model(&models.Message{}).Where("id = ?", msg.ID).Update("state", models.StateRetrying)
+	app.db.Model(&models.Message{}).Where("id = ?", msg.ID).Update("state", models.StateRetrying)
 	res = c.get("/profile/integrations/webhook/deliveries/" + msg.ID).wantStatus(http.StatusOK)
 	if res.testid("redeliver-form").Length() != 0 || res.testid("in-flight-note").Length() != 1 {
 		t.Error("an in-flight message offers Redeliver")
@@ -635,7 +635,7 @@ func TestDeliveryDetailMasksCredentials(t *testing.T) {
 	res := c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}})
 	res.wantRedirect(endpointPath(ep, "") + "#recent-deliveries")
 	var msg models.Message
-	app.store.DB().Where("endpoint_id = ?", ep).Take(&msg)
+	app.db.Where("endpoint_id = ?", ep).Take(&msg)
 	app.waitState(msg.ID, models.StateSucceeded, 10*time.Second)
 
 	page := c.get("/profile/integrations/webhook/deliveries/" + msg.ID).wantStatus(http.StatusOK)
@@ -737,7 +737,7 @@ func TestDeliveriesAreTheOwnersOnly(t *testing.T) {
 		}
 	}
 	var m models.Message
-	app.store.DB().Where("id = ?", failed.ID).Take(&m)
+	app.db.Where("id = ?", failed.ID).Take(&m)
 	if m.State != models.StateFailed || m.MaxAttempts != 4 {
 		t.Errorf("the owner's message changed: %s, max %d", m.State, m.MaxAttempts)
 	}
@@ -761,7 +761,7 @@ func TestRedeliverRateLimit(t *testing.T) {
 		t.Errorf("flash = %q", flash)
 	}
 	var m models.Message
-	app.store.DB().Where("id = ?", msg.ID).Take(&m)
+	app.db.Where("id = ?", msg.ID).Take(&m)
 	if m.State != models.StatePending || m.MaxAttempts != 5 {
 		t.Errorf("after redeliver: %s, max %d", m.State, m.MaxAttempts)
 	}
@@ -844,7 +844,7 @@ func TestResendFailed(t *testing.T) {
 	}
 	state := func(m models.Message) string {
 		var got models.Message
-		app.store.DB().Where("id = ?", m.ID).Take(&got)
+		app.db.Where("id = ?", m.ID).Take(&got)
 		return got.State
 	}
 	for m, want := range map[*models.Message]string{
@@ -888,7 +888,7 @@ func TestWebhookListAfterRealDeliveries(t *testing.T) {
 		c.post(endpointPath(ep, "test"), url.Values{"event_type": {typ}}).wantStatus(http.StatusSeeOther)
 	}
 	var msgs []models.Message
-	app.store.DB().Where("endpoint_id = ?", ep).Find(&msgs)
+	app.db.Where("endpoint_id = ?", ep).Find(&msgs)
 	for _, m := range msgs {
 		app.waitState(m.ID, models.StateSucceeded, 10*time.Second)
 	}

@@ -15,7 +15,7 @@ func TestEditPageLoadError(t *testing.T) {
 	id := c.createEndpoint(validEndpoint())
 	logs := &recordedLogs{}
 	app.server.log = slog.New(logs)
-	if err := app.store.DB().Exec("DROP TABLE attempts").Error; err != nil {
+	if err := app.db.Exec("DROP TABLE attempts").Error; err != nil {
 		t.Fatal(err)
 	}
 	res := c.get(endpointPath(id, "")).wantStatus(http.StatusInternalServerError)

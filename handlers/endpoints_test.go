@@ -53,7 +53,7 @@ func TestWebhookListShowsEndpointsAndDeliveryStats(t *testing.T) {
 		at := now.Add(-m.age)
 		msg := models.Message{ID: models.NewID("msg_"), EventID: "evt_x", EndpointID: busy, UserID: userID, EventType: "TEST_STARTED",
 			State: m.state, MaxAttempts: 4, LastStatus: 500, CreatedAt: at, UpdatedAt: at}
-		if err := app.store.DB().Create(&msg).Error; err != nil {
+		if err := app.db.Create(&msg).Error; err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(2 * time.Millisecond) // ids order by millisecond
@@ -276,7 +276,7 @@ func TestEncryptionAtRest(t *testing.T) {
 		SecretSealed         []byte
 		PreviousSecretSealed []byte
 	}
-	err := app.store.DB().Raw("SELECT headers_sealed, secret_sealed, previous_secret_sealed FROM endpoints WHERE id = ?", id).Scan(&raw).Error
+	err := app.db.Raw("SELECT headers_sealed, secret_sealed, previous_secret_sealed FROM endpoints WHERE id = ?", id).Scan(&raw).Error
 	if err != nil {
 		t.Fatal(err)
 	}

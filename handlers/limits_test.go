@@ -200,7 +200,7 @@ func TestBadTokensThrottledPerAddress(t *testing.T) {
 	app := newTestApp(t)
 	clock := newFakeClock()
 	app.server.tokens.now = clock.now
-	lookups := countTokenLookups(t, app.store.DB())
+	lookups := countTokenLookups(t, app.db)
 	owner := app.signUp("ada@example.com")
 	token := owner.createToken("platform")
 
@@ -217,7 +217,7 @@ func TestBadTokensThrottledPerAddress(t *testing.T) {
 		t.Errorf("Retry-After = %q, want 1..120 seconds", res.header.Get("Retry-After"))
 	}
 
-	readsBefore, hitsBefore := lookups.Load(), counterHits(t, app.store)
+	readsBefore, hitsBefore := lookups.Load(), counterHits(t, app.db)
 	for i := range 500 {
 		attacker.postEvent(fmt.Sprintf("lh_flood%040d", i)).wantStatus(http.StatusTooManyRequests)
 	}
@@ -225,7 +225,7 @@ func TestBadTokensThrottledPerAddress(t *testing.T) {
 	if reads := lookups.Load() - readsBefore; reads != 0 {
 		t.Errorf("%d token lookups while the address was blocked, want 0", reads)
 	}
-	if hits := counterHits(t, app.store); hits != hitsBefore {
+	if hits := counterHits(t, app.db); hits != hitsBefore {
 		t.Errorf("counted hits went from %d to %d while blocked, want no writes", hitsBefore, hits)
 	}
 
@@ -243,10 +243,10 @@ func TestBadTokensThrottledPerAddress(t *testing.T) {
 }
 
 // counterHits sums the hits of every rate counter.
-func counterHits(t *testing.T, store *models.Store) int64 {
+func counterHits(t *testing.T, db *gorm.DB) int64 {
 	t.Helper()
 	var n int64
-	if err := store.DB().Model(&models.RateCounter{}).Select("COALESCE(SUM(hits), 0)").Scan(&n).Error; err != nil {
+	if err := db.Model(&models.RateCounter{}).Select("COALESCE(SUM(hits), 0)").Scan(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n

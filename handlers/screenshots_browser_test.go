@@ -180,7 +180,7 @@ func waitDelivered(t *testing.T, app *testApp, n int) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var total, busy int64
-		db := app.store.DB()
+		db := app.db
 		db.Model(&models.Message{}).Count(&total)
 		db.Model(&models.Message{}).Where("state IN ?", []string{models.StatePending, models.StateRetrying}).Count(&busy)
 		if total == int64(n) && busy == 0 {
@@ -197,7 +197,7 @@ func waitDelivered(t *testing.T, app *testApp, n int) {
 // past.
 func backdate(t *testing.T, app *testApp, messageID string, d time.Duration) {
 	t.Helper()
-	db := app.store.DB()
+	db := app.db
 	var msg models.Message
 	if err := db.Where("id = ?", messageID).Take(&msg).Error; err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ func TestEndpointSummaries(t *testing.T) {
 		at := now.Add(-age)
 		m := Message{ID: NewID("msg_"), EventID: "evt_1", EndpointID: ep.ID, UserID: ep.UserID, EventType: "TEST_STARTED",
 			State: state, MaxAttempts: 4, LastStatus: status, CreatedAt: at, UpdatedAt: at}
-		if err := s.DB().Create(&m).Error; err != nil {
+		if err := s.db.Create(&m).Error; err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(2 * time.Millisecond) // ids order by millisecond

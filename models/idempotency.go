@@ -35,8 +35,8 @@ type IdempotencyKey struct {
 // event, and reports whether this request owns the key: false when the key
 // was used within IdempotencyWindow (by a transaction that committed; on
 // Postgres a concurrent one is waited for). An older use is replaced.
-func ClaimIdempotencyKey(tx *gorm.DB, k *IdempotencyKey) (bool, error) {
-	res := tx.Clauses(clause.OnConflict{
+func ClaimIdempotencyKey(tx *Tx, k *IdempotencyKey) (bool, error) {
+	res := tx.db.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "user_id"}, {Name: "key"}},
 		DoUpdates: clause.AssignmentColumns([]string{"request_hash", "event_id", "created_at"}),
 		Where: clause.Where{Exprs: []clause.Expression{

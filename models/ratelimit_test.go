@@ -83,7 +83,7 @@ func TestHitRateRetryAfterIsWhenTheNextEventPasses(t *testing.T) {
 			}
 			// A copy of the counter, so probing does not count on the real one.
 			var row RateCounter
-			if err := s.DB().Take(&row).Error; err != nil {
+			if err := s.db.Take(&row).Error; err != nil {
 				t.Fatal(err)
 			}
 			next := base.Add(time.Duration(burst-1)*time.Millisecond + last.RetryAfter)
@@ -177,7 +177,7 @@ func TestRateCountersAreSeparate(t *testing.T) {
 	}
 
 	var rows []RateCounter
-	if err := s.DB().Find(&rows).Error; err != nil {
+	if err := s.db.Find(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rows {
@@ -206,7 +206,7 @@ func TestHitRateClockAhead(t *testing.T) {
 		}
 	}
 	var row RateCounter
-	if err := s.DB().Take(&row).Error; err != nil {
+	if err := s.db.Take(&row).Error; err != nil {
 		t.Fatal(err)
 	}
 	if row.Hits != 3 || row.WindowIndex != limit.windowIndex(now.Add(2*time.Minute)) {

@@ -23,7 +23,7 @@ func TestPruneDeliveries(t *testing.T) {
 
 	event := func(id string, at time.Time) {
 		t.Helper()
-		if err := s.DB().Create(&Event{ID: id, UserID: 1, Type: "TEST_STARTED", Payload: []byte(`{}`), CreatedAt: at}).Error; err != nil {
+		if err := s.db.Create(&Event{ID: id, UserID: 1, Type: "TEST_STARTED", Payload: []byte(`{}`), CreatedAt: at}).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -31,13 +31,13 @@ func TestPruneDeliveries(t *testing.T) {
 		t.Helper()
 		m := Message{ID: id, EventID: eventID, EndpointID: 1, UserID: 1, EventType: "TEST_STARTED", State: state,
 			Attempts: attempts, MaxAttempts: 4, CreatedAt: at, UpdatedAt: at}
-		if err := s.DB().Create(&m).Error; err != nil {
+		if err := s.db.Create(&m).Error; err != nil {
 			t.Fatal(err)
 		}
 		for n := 1; n <= attempts; n++ {
 			a := Attempt{MessageID: id, EndpointID: 1, Number: n, StartedAt: attemptAt.Add(time.Duration(n) * time.Second),
 				URL: "https://example.com", RequestHeaders: "{}", DurationMs: 5, Success: n == attempts && state == StateSucceeded}
-			if err := s.DB().Create(&a).Error; err != nil {
+			if err := s.db.Create(&a).Error; err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -64,7 +64,7 @@ func TestPruneDeliveries(t *testing.T) {
 	event("evt_old_lonely", old)
 
 	var deletes []string
-	countDeletes(t, s.DB(), &deletes)
+	countDeletes(t, s.db, &deletes)
 
 	const batch = 2
 	n, err := s.PruneDeliveries(ctx, cutoff, batch)
@@ -79,7 +79,7 @@ func TestPruneDeliveries(t *testing.T) {
 	ids := func(table, col string) []string {
 		t.Helper()
 		var out []string
-		if err := s.DB().Table(table).Order(col).Pluck(col, &out).Error; err != nil {
+		if err := s.db.Table(table).Order(col).Pluck(col, &out).Error; err != nil {
 			t.Fatal(err)
 		}
 		return out
@@ -91,7 +91,7 @@ func TestPruneDeliveries(t *testing.T) {
 		t.Errorf("events left = %v, want %v", got, want)
 	}
 	var left []string
-	if err := s.DB().Model(&Attempt{}).Order("message_id, number").
+	if err := s.db.Model(&Attempt{}).Order("message_id, number").
 		Select("message_id || '#' || number").Scan(&left).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -32,9 +32,6 @@ func NewStore(db *gorm.DB, sealer *Sealer) *Store {
 	return &Store{db: db, sealer: sealer}
 }
 
-// DB returns the underlying handle, for callers that join a transaction.
-func (s *Store) DB() *gorm.DB { return s.db }
-
 // CreateUser inserts a user; the email must not be taken.
 func (s *Store) CreateUser(ctx context.Context, email, passwordHash string) (*User, error) {
 	u := &User{Email: email, PasswordHash: passwordHash}
@@ -225,37 +222,12 @@ func (s *Store) EndpointByID(ctx context.Context, id int64) (*Endpoint, error) {
 // the delivery engine asks before every attempt. It reads one column and
 // decrypts nothing.
 func (s *Store) EndpointEnabled(ctx context.Context, id int64) (bool, error) {
-	var enabled []bool
-	if err := s.db.WithContext(ctx).Model(&Endpoint{}).Where("id = ?", id).Limit(1).Pluck("enabled", &enabled).Error; err != nil {
-		return false, fmt.Errorf("read whether endpoint %d is enabled: %w", id, err)
-	}
-	if len(enabled) == 0 {
-		return false, ErrNotFound
-	}
-	return enabled[0], nil
+	return endpointEnabled(s.db.WithContext(ctx), id)
 }
 
 // Endpoints lists the user's endpoints in creation order.
 func (s *Store) Endpoints(ctx context.Context, userID int64) ([]Endpoint, error) {
 	return s.endpointsWhere(s.db.WithContext(ctx).Where("user_id = ?", userID))
-}
-
-// SubscribedEndpoints returns the ids of the user's enabled endpoints that
-// receive eventType. It reads only ids and subscriptions: publishing needs no
-// secrets, so nothing is decrypted.
-func (s *Store) SubscribedEndpoints(ctx context.Context, tx *gorm.DB, userID int64, eventType string) ([]int64, error) {
-	var rows []Endpoint
-	err := tx.WithContext(ctx).Select("id", "events").Where("user_id = ? AND enabled = ?", userID, true).Order("id").Find(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("list subscribed endpoints: %w", err)
-	}
-	var ids []int64
-	for _, e := range rows {
-		if e.Subscribes(eventType) {
-			ids = append(ids, e.ID)
-		}
-	}
-	return ids, nil
 }
 
 func (s *Store) endpointsWhere(q *gorm.DB) ([]Endpoint, error) {

@@ -45,7 +45,7 @@ func TestResetPasswordEndsOnlyThatUsersSessions(t *testing.T) {
 		t.Errorf("bob's session after ada's reset: %v, want it alive", err)
 	}
 	var left int64
-	if err := s.DB().Model(&Session{}).Where("user_id = ?", ada.ID).Count(&left).Error; err != nil {
+	if err := s.db.Model(&Session{}).Where("user_id = ?", ada.ID).Count(&left).Error; err != nil {
 		t.Fatal(err)
 	}
 	if left != 0 {

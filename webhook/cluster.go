@@ -3,12 +3,10 @@ package webhook
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 )
@@ -79,37 +77,30 @@ func (m *clusterMember) rescue(ctx context.Context, now time.Time) (int, error) 
 	// Jobs attempted after this moment are someone's live work, whatever
 	// the list below says: River's rescue query leaves them alone.
 	horizon := time.Now()
-	res, err := m.s.river.JobList(ctx, river.NewJobListParams().States(rivertype.JobStateRunning).First(10000))
+	running, err := m.s.runningJobs(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("list running jobs: %w", err)
+		return 0, err
 	}
-	params := &riverdriver.JobRescueManyParams{StuckHorizon: horizon}
-	for _, job := range res.Jobs {
-		if n := len(job.AttemptedBy); n == 0 || !isDead[job.AttemptedBy[n-1]] {
-			continue
+	var theirs []*rivertype.JobRow
+	for _, job := range running {
+		if n := len(job.AttemptedBy); n > 0 && isDead[job.AttemptedBy[n-1]] {
+			theirs = append(theirs, job)
 		}
-		reason, _ := json.Marshal(rivertype.AttemptError{
-			At: now, Attempt: job.Attempt, Error: "instance " + job.AttemptedBy[len(job.AttemptedBy)-1] + " stopped heartbeating",
-		})
-		params.ID = append(params.ID, job.ID)
-		params.Error = append(params.Error, reason)
-		params.FinalizedAt = append(params.FinalizedAt, nil)
-		params.ScheduledAt = append(params.ScheduledAt, now)
-		params.State = append(params.State, string(rivertype.JobStateAvailable))
 	}
-	if len(params.ID) > 0 {
-		if _, err := m.driver.GetExecutor().JobRescueMany(ctx, params); err != nil {
-			return 0, fmt.Errorf("rescue %d jobs: %w", len(params.ID), err)
-		}
+	err = makeAvailable(ctx, m.driver, theirs, horizon, now, func(job *rivertype.JobRow) string {
+		return "instance " + job.AttemptedBy[len(job.AttemptedBy)-1] + " stopped heartbeating"
+	})
+	if err != nil {
+		return 0, err
 	}
 	for _, in := range dead {
 		if err := m.s.store.RemoveInstance(ctx, in.ID); err != nil {
-			return len(params.ID), err
+			return len(theirs), err
 		}
 		m.s.log.Warn("instance stopped heartbeating; its deliveries were handed on",
-			"instance", in.ID, "last_seen", in.SeenAt, "jobs", len(params.ID))
+			"instance", in.ID, "last_seen", in.SeenAt, "jobs", len(theirs))
 	}
-	return len(params.ID), nil
+	return len(theirs), nil
 }
 
 // run heartbeats and rescues until stop.

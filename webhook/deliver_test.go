@@ -372,7 +372,7 @@ func TestRetentionJobPrunesOldAttempts(t *testing.T) {
 	ep := e.addEndpoint(t, "http://127.0.0.1:9/")
 	old := models.Attempt{MessageID: "msg_old", EndpointID: ep.ID, Number: 1, StartedAt: time.Now().Add(-2 * time.Hour).UTC(), URL: ep.URL}
 	recent := models.Attempt{MessageID: "msg_recent", EndpointID: ep.ID, Number: 1, StartedAt: time.Now().UTC(), URL: ep.URL}
-	if err := e.store.DB().Create(&[]models.Attempt{old, recent}).Error; err != nil {
+	if err := e.db.Create(&[]models.Attempt{old, recent}).Error; err != nil {
 		t.Fatal(err)
 	}
 	if err := e.svc.Start(context.Background()); err != nil {
@@ -381,7 +381,7 @@ func TestRetentionJobPrunesOldAttempts(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var ids []string
-		e.store.DB().Model(&models.Attempt{}).Pluck("message_id", &ids)
+		e.db.Model(&models.Attempt{}).Pluck("message_id", &ids)
 		if len(ids) == 1 && ids[0] == "msg_recent" {
 			return
 		}

@@ -117,7 +117,7 @@ func (e *testEngine) waitMessage(t *testing.T, id string, timeout time.Duration)
 func (e *testEngine) attempts(t *testing.T, msgID string) []models.Attempt {
 	t.Helper()
 	var out []models.Attempt
-	if err := e.store.DB().Where("message_id = ?", msgID).Order("number").Find(&out).Error; err != nil {
+	if err := e.db.Where("message_id = ?", msgID).Order("number").Find(&out).Error; err != nil {
 		t.Fatal(err)
 	}
 	return out

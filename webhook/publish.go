@@ -2,13 +2,11 @@ package webhook
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
-	"gorm.io/gorm"
 
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
@@ -37,9 +35,9 @@ func (s *Service) Publish(ctx context.Context, userID int64, in catalog.EventInp
 }
 
 // subscribers finds the user's enabled endpoints subscribed to eventType.
-func (s *Service) subscribers(userID int64, eventType string) func(*gorm.DB) ([]int64, error) {
-	return func(tx *gorm.DB) ([]int64, error) {
-		return s.store.SubscribedEndpoints(tx.Statement.Context, tx, userID, eventType)
+func (s *Service) subscribers(userID int64, eventType string) func(*models.Tx) ([]int64, error) {
+	return func(tx *models.Tx) ([]int64, error) {
+		return s.store.SubscribedEndpoints(tx, userID, eventType)
 	}
 }
 
@@ -55,16 +53,12 @@ func (s *Service) SendTest(ctx context.Context, userID, endpointID int64, eventT
 	if err != nil {
 		return nil, err
 	}
-	pub, err := s.publish(ctx, userID, in, true, func(tx *gorm.DB) ([]int64, error) {
-		var enabled []bool
-		err := tx.Model(&models.Endpoint{}).Where("id = ? AND user_id = ?", endpointID, userID).Limit(1).Pluck("enabled", &enabled).Error
+	pub, err := s.publish(ctx, userID, in, true, func(tx *models.Tx) ([]int64, error) {
+		enabled, err := s.store.OwnEndpointEnabled(tx, userID, endpointID)
 		if err != nil {
-			return nil, fmt.Errorf("check endpoint %d: %w", endpointID, err)
+			return nil, err
 		}
-		if len(enabled) == 0 {
-			return nil, models.ErrNotFound
-		}
-		if !enabled[0] {
+		if !enabled {
 			return nil, ErrEndpointDisabled
 		}
 		return []int64{endpointID}, nil
@@ -83,11 +77,11 @@ func (s *Service) PublishOnce(ctx context.Context, userID int64, key, requestHas
 	return s.publishWith(ctx, userID, in, false, s.subscribers(userID, in.Type), &models.IdempotencyKey{UserID: userID, Key: key, RequestHash: requestHash})
 }
 
-func (s *Service) publish(ctx context.Context, userID int64, in catalog.EventInput, test bool, targets func(*gorm.DB) ([]int64, error)) (*Published, error) {
+func (s *Service) publish(ctx context.Context, userID int64, in catalog.EventInput, test bool, targets func(*models.Tx) ([]int64, error)) (*Published, error) {
 	return s.publishWith(ctx, userID, in, test, targets, nil)
 }
 
-func (s *Service) publishWith(ctx context.Context, userID int64, in catalog.EventInput, test bool, targets func(*gorm.DB) ([]int64, error), idem *models.IdempotencyKey) (*Published, error) {
+func (s *Service) publishWith(ctx context.Context, userID int64, in catalog.EventInput, test bool, targets func(*models.Tx) ([]int64, error), idem *models.IdempotencyKey) (*Published, error) {
 	body, err := catalog.BuildPayload(s.cfg.Source, in)
 	if err != nil {
 		return nil, err
@@ -123,7 +117,7 @@ func (s *Service) publishWith(ctx context.Context, userID int64, in catalog.Even
 // publishRequest is one event waiting to be stored with its messages.
 type publishRequest struct {
 	event   models.Event
-	targets func(*gorm.DB) ([]int64, error)
+	targets func(*models.Tx) ([]int64, error)
 	// idem, when set, is claimed in the batch's transaction; replay says
 	// the key was already used, so nothing was stored for this request.
 	idem      *models.IdempotencyKey
@@ -142,7 +136,7 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 	var fresh []models.Delivery
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.store.InTx(ctx, func(tx *models.Tx) error {
 		fresh = fresh[:0]
 		now := time.Now().UTC()
 		var events []models.Event
@@ -184,17 +178,11 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 				r.published.Messages = append(r.published.Messages, PublishedMessage{ID: msg.ID, EndpointID: endpointID})
 			}
 		}
-		if len(events) == 0 {
-			return nil
-		}
-		if err := tx.CreateInBatches(events, 100).Error; err != nil {
-			return fmt.Errorf("store %d events: %w", len(events), err)
+		if err := s.store.CreateDeliveries(tx, events, msgs); err != nil {
+			return err
 		}
 		if len(msgs) == 0 {
 			return nil
-		}
-		if err := tx.CreateInBatches(msgs, 100).Error; err != nil {
-			return fmt.Errorf("store %d messages: %w", len(msgs), err)
 		}
 		// Offered before the commit, so a worker that fetches a job the
 		// moment it is committed finds its copy; should the commit fail, the
@@ -206,7 +194,6 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 		s.cfg.Metrics.Accepted(len(fresh))
 	}
 	if err != nil {
-		err = models.Unavailable(err)
 		s.log.Error("store published events: none of the batch was accepted", "events", len(batch), "err", err)
 		for _, r := range batch {
 			r.err, r.published = err, Published{}
@@ -219,10 +206,10 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 
 // enqueue inserts queue jobs inside the caller's transaction: commit keeps
 // both the rows and their jobs, rollback neither.
-func (s *Service) enqueue(ctx context.Context, tx *gorm.DB, jobs []river.InsertManyParams) error {
-	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
-	if !ok {
-		return errors.New("enqueue: not inside a database transaction")
+func (s *Service) enqueue(ctx context.Context, tx *models.Tx, jobs []river.InsertManyParams) error {
+	sqlTx, err := tx.SQL()
+	if err != nil {
+		return fmt.Errorf("enqueue deliveries: %w", err)
 	}
 	if _, err := s.river.InsertManyTx(ctx, sqlTx, jobs); err != nil {
 		return fmt.Errorf("enqueue deliveries: %w", err)
@@ -233,24 +220,10 @@ func (s *Service) enqueue(ctx context.Context, tx *gorm.DB, jobs []river.InsertM
 // Redeliver makes one more attempt of a finished message, with the same
 // webhook-id, through the queue.
 func (s *Service) Redeliver(ctx context.Context, userID int64, messageID string) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var msg models.Message
-		err := tx.Where("id = ? AND user_id = ?", messageID, userID).Take(&msg).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return models.ErrNotFound
-		}
+	return s.store.InTx(ctx, func(tx *models.Tx) error {
+		msg, err := s.store.ReopenMessage(tx, userID, messageID, time.Now().UTC())
 		if err != nil {
-			return fmt.Errorf("load message %s: %w", messageID, err)
-		}
-		if msg.State == models.StatePending || msg.State == models.StateRetrying {
-			return models.ErrNotRedeliverable
-		}
-		now := time.Now().UTC()
-		err = tx.Model(&models.Message{}).Where("id = ?", msg.ID).Updates(map[string]any{
-			"state": models.StatePending, "max_attempts": msg.Attempts + 1, "next_attempt_at": now, "updated_at": now,
-		}).Error
-		if err != nil {
-			return fmt.Errorf("reopen message %s: %w", msg.ID, err)
+			return err
 		}
 		return s.enqueue(ctx, tx, []river.InsertManyParams{{Args: DeliverArgs{MessageID: msg.ID}}})
 	})

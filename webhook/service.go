@@ -17,7 +17,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
-	"gorm.io/gorm"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/hostguard"
@@ -73,7 +73,6 @@ func (c *Config) defaults() {
 // Service publishes events and delivers their messages.
 type Service struct {
 	cfg       Config
-	db        *gorm.DB
 	store     *models.Store
 	sender    *Sender
 	policy    *hostguard.HostPolicy
@@ -83,6 +82,8 @@ type Service struct {
 	recorder  *batcher[recordRequest]
 	publisher *batcher[*publishRequest]
 	river     *river.Client[*sql.Tx]
+	// driver reaches River's rescue query (see makeAvailable).
+	driver riverdriver.Driver[*sql.Tx]
 	// member and listener are set on Postgres only: the cluster heartbeat,
 	// and the pgx pool that receives LISTEN/NOTIFY for the queue.
 	member   *clusterMember
@@ -94,14 +95,12 @@ type Service struct {
 // Start to begin delivering.
 func NewService(ctx context.Context, store *models.Store, policy *hostguard.HostPolicy, resolver hostguard.Resolver, cfg Config) (*Service, error) {
 	cfg.defaults()
-	db := store.DB()
-	sqlDB, err := db.DB()
+	sqlDB, err := store.Pool()
 	if err != nil {
-		return nil, fmt.Errorf("get sql handle: %w", err)
+		return nil, err
 	}
 	s := &Service{
 		cfg:     cfg,
-		db:      db,
 		store:   store,
 		sender:  NewSender(policy, resolver, cfg.UserAgent),
 		policy:  policy,
@@ -143,13 +142,13 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	// Both drivers work on database/sql transactions, so GORM's transaction
 	// can carry the job inserts on SQLite and Postgres alike.
 	var driver riverdriver.Driver[*sql.Tx]
-	if models.IsSQLite(db) {
+	if store.IsSQLite() {
 		driver = riversqlite.New(sqlDB)
 	} else {
 		// Jobs and transactions stay on database/sql (GORM's transaction
 		// carries the job inserts); a small pgx pool only listens, so new
 		// jobs start at once and idle instances stop polling.
-		if s.listener, err = newListenerPool(ctx, models.PostgresDSN(db)); err != nil {
+		if s.listener, err = newListenerPool(ctx, store.PostgresDSN()); err != nil {
 			return nil, err
 		}
 		driver = riverdatabasesql.NewWithPgxListener(sqlDB, s.listener)
@@ -157,11 +156,12 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	if err := migrateQueue(ctx, driver); err != nil {
 		return nil, err
 	}
+	s.driver = driver
 	s.river, err = river.NewClient(driver, riverCfg)
 	if err != nil {
 		return nil, fmt.Errorf("create queue client: %w", err)
 	}
-	if !models.IsSQLite(db) {
+	if !store.IsSQLite() {
 		s.member = &clusterMember{s: s, id: s.river.ID(), startedAt: time.Now(), driver: driver}
 	}
 	return s, nil
@@ -199,17 +199,23 @@ func migrateQueue(ctx context.Context, driver riverdriver.Driver[*sql.Tx]) error
 // Start begins working the queue, including messages left unfinished by a
 // previous process.
 func (s *Service) Start(ctx context.Context) error {
-	if models.IsSQLite(s.db) {
+	if s.store.IsSQLite() {
 		// A SQLite file belongs to one process, so a job still "running"
 		// was cut off when the previous process died. Make it available
 		// now rather than after River's stuck-job rescue (about a minute).
-		// Its scheduled_at is already past: it was due when it was fetched.
-		res := s.db.WithContext(ctx).Exec("UPDATE river_job SET state = 'available' WHERE state = 'running'")
-		if res.Error != nil {
-			return fmt.Errorf("requeue interrupted deliveries: %w", res.Error)
+		running, err := s.runningJobs(ctx)
+		if err != nil {
+			return fmt.Errorf("requeue interrupted deliveries: %w", err)
 		}
-		if res.RowsAffected > 0 {
-			s.log.Info("requeued deliveries interrupted by the last shutdown", "jobs", res.RowsAffected)
+		now := time.Now()
+		err = makeAvailable(ctx, s.driver, running, now, now, func(*rivertype.JobRow) string {
+			return "interrupted by the last shutdown"
+		})
+		if err != nil {
+			return fmt.Errorf("requeue interrupted deliveries: %w", err)
+		}
+		if len(running) > 0 {
+			s.log.Info("requeued deliveries interrupted by the last shutdown", "jobs", len(running))
 		}
 	}
 	if s.member != nil {
