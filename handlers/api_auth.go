@@ -73,7 +73,6 @@ func (s *Server) answerAuthFailure(c echo.Context, err error) error {
 		return c.JSON(http.StatusTooManyRequests, apiError{Error: fmt.Sprintf(
 			"too many requests with a bad API token from this address (at most %s); retry after the Retry-After seconds", perWindow(apiAuthLimit))})
 	default:
-		s.log.Error("look up api token", "err", err)
-		return c.JSON(http.StatusInternalServerError, apiError{Error: "the token could not be checked; nothing was accepted, please retry"})
+		return fmt.Errorf("look up api token: %w", err)
 	}
 }

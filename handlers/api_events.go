@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -90,20 +89,17 @@ func checkIdempotencyKey(key string) string {
 	return ""
 }
 
-// retryAfterUnavailable is how long a 503 asks the platform to wait before
-// sending the event again.
-const retryAfterUnavailable = 2 * time.Second
-
 // answerPublishFailure answers an event that was not stored. A database that
 // is briefly unavailable (the engine has logged why) or an engine shutting
-// down is a 503 the platform retries after Retry-After; anything else is a
-// logged 500. Either way nothing was accepted.
+// down is a 503 (the error table's row, with its Retry-After) the platform
+// retries; anything else goes to answerError, a logged 500. Either way
+// nothing was accepted.
 func (s *Server) answerPublishFailure(c echo.Context, userID int64, eventType string, err error) error {
-	if errors.Is(err, models.ErrUnavailable) || errors.Is(err, webhook.ErrStopped) {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(retryAfterUnavailable.Seconds())))
-		return c.JSON(http.StatusServiceUnavailable, apiError{Error: fmt.Sprintf(
-			"the event could not be stored just now; nothing was accepted, send it again in %d s", int(retryAfterUnavailable.Seconds()))})
+	a := answerFor(err)
+	if a.status != http.StatusServiceUnavailable {
+		return fmt.Errorf("publish %s event for user %d: %w", eventType, userID, err)
 	}
-	s.log.Error("publish event", "user", userID, "type", eventType, "err", err)
-	return c.JSON(http.StatusInternalServerError, apiError{Error: "the event could not be stored; nothing was accepted, please retry"})
+	setRetryAfter(c, a.retryAfter)
+	return c.JSON(a.status, apiError{Error: fmt.Sprintf(
+		"the event could not be stored just now; nothing was accepted, send it again in %d s", int(a.retryAfter.Seconds()))})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,7 +18,13 @@ const (
 	msgInternal         = "Something went wrong on our side. Please try again."
 	msgNotFound         = "There is nothing here. It may have been deleted, or the link is wrong."
 	msgMethodNotAllowed = "That action isn't available here."
+	// msgInternalAPI is the event API's 500: a 202 comes only once the event
+	// is stored, so any other answer means nothing was accepted.
+	msgInternalAPI = "something went wrong on our side; nothing was accepted, please retry"
 )
+
+// retryAfterUnavailable is how long a 503 asks the client to wait.
+const retryAfterUnavailable = 2 * time.Second
 
 // domainError is how the web app answers one kind of error.
 type domainError struct {
@@ -26,6 +33,9 @@ type domainError struct {
 	status int
 	// message is what the user reads; "" shows err's own text.
 	message string
+	// retryAfter, when set, is sent as Retry-After. An error with a
+	// RetryAfter method (a rate limit's refusal) says its own wait.
+	retryAfter time.Duration
 }
 
 // domainErrors is the one table from the errors handlers return to HTTP
@@ -35,14 +45,17 @@ type domainError struct {
 // ErrTooManyEndpoints) never get here and need no row.
 var domainErrors = []domainError{
 	{err: models.ErrNotFound, status: http.StatusNotFound, message: msgNotFound},
-	{err: webhook.ErrStopped, status: http.StatusServiceUnavailable, message: "loadhook is restarting. Try again in a few seconds."},
+	{err: webhook.ErrStopped, status: http.StatusServiceUnavailable, message: "loadhook is restarting. Try again in a few seconds.", retryAfter: retryAfterUnavailable},
+	{err: models.ErrUnavailable, status: http.StatusServiceUnavailable, message: "The database is unavailable just now. Try again in a few seconds.", retryAfter: retryAfterUnavailable},
+	{err: errRateLimited, status: http.StatusTooManyRequests, message: "Too many requests. Wait a moment, then try again."},
 	{err: webhook.ErrEndpointDisabled, status: http.StatusConflict, message: views.SendTestDisabledNote},
 }
 
 // errorAnswer is what one error is answered with.
 type errorAnswer struct {
-	status  int
-	message string
+	status     int
+	message    string
+	retryAfter time.Duration
 	// internal errors are logged; their text is never shown.
 	internal bool
 }
@@ -72,7 +85,12 @@ func answerFor(err error) errorAnswer {
 			if msg == "" {
 				msg = d.err.Error()
 			}
-			return errorAnswer{status: d.status, message: msg}
+			a := errorAnswer{status: d.status, message: msg, retryAfter: d.retryAfter}
+			var waits interface{ RetryAfter() time.Duration }
+			if errors.As(err, &waits) {
+				a.retryAfter = waits.RetryAfter()
+			}
+			return a
 		}
 	}
 	return errorAnswer{status: http.StatusInternalServerError, message: msgInternal, internal: true}
@@ -108,6 +126,12 @@ func (s *Server) answerError(err error, c echo.Context) {
 	a := answerFor(err)
 	if a.internal {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", a.status, "err", err)
+		if isAPI(c) {
+			a.message = msgInternalAPI
+		}
+	}
+	if a.retryAfter > 0 {
+		setRetryAfter(c, a.retryAfter)
 	}
 	var werr error
 	switch {

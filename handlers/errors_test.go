@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
@@ -59,20 +60,24 @@ func TestAnswerError(t *testing.T) {
 		// message is what the user reads (page, notice or JSON error).
 		message string
 		logged  bool
+		// retryAfter is the Retry-After header wanted, "" for none.
+		retryAfter string
 	}{
-		{"not found page", wrappedNotFound, page, http.StatusNotFound, msgNotFound, false},
-		{"not found htmx", wrappedNotFound, htmx, http.StatusNotFound, msgNotFound, false},
-		{"not found api", wrappedNotFound, api, http.StatusNotFound, msgNotFound, false},
-		{"not found head", wrappedNotFound, head, http.StatusNotFound, "", false},
-		{"echo route miss", echo.ErrNotFound, page, http.StatusNotFound, msgNotFound, false},
-		{"method not allowed", echo.ErrMethodNotAllowed, page, http.StatusMethodNotAllowed, msgMethodNotAllowed, false},
-		{"engine stopping", fmt.Errorf("publish: %w", webhook.ErrStopped), api, http.StatusServiceUnavailable, "loadhook is restarting. Try again in a few seconds.", false},
-		{"http error keeps its message", echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose one of the nine event types."), htmx, http.StatusUnprocessableEntity, "Choose one of the nine event types.", false},
-		{"internal page", internal, page, http.StatusInternalServerError, msgInternal, true},
-		{"internal htmx", internal, htmx, http.StatusInternalServerError, msgInternal, true},
-		{"internal api", fmt.Errorf("publish event: %w", internal), api, http.StatusInternalServerError, msgInternal, true},
-		{"internal http error", echo.NewHTTPError(http.StatusBadGateway, "upstream said no"), page, http.StatusBadGateway, msgInternal, true},
-		{"cancelled elsewhere is internal", fmt.Errorf("lookup: %w", context.Canceled), page, http.StatusInternalServerError, msgInternal, true},
+		{"not found page", wrappedNotFound, page, http.StatusNotFound, msgNotFound, false, ""},
+		{"not found htmx", wrappedNotFound, htmx, http.StatusNotFound, msgNotFound, false, ""},
+		{"not found api", wrappedNotFound, api, http.StatusNotFound, msgNotFound, false, ""},
+		{"not found head", wrappedNotFound, head, http.StatusNotFound, "", false, ""},
+		{"echo route miss", echo.ErrNotFound, page, http.StatusNotFound, msgNotFound, false, ""},
+		{"method not allowed", echo.ErrMethodNotAllowed, page, http.StatusMethodNotAllowed, msgMethodNotAllowed, false, ""},
+		{"engine stopping", fmt.Errorf("publish: %w", webhook.ErrStopped), api, http.StatusServiceUnavailable, "loadhook is restarting. Try again in a few seconds.", false, "2"},
+		{"database unavailable", fmt.Errorf("list endpoints: %w", models.ErrUnavailable), page, http.StatusServiceUnavailable, "The database is unavailable just now. Try again in a few seconds.", false, "2"},
+		{"rate limited says its own wait", fmt.Errorf("redeliver: %w", &limitedError{limit: resendLimit, retryAfter: 16500 * time.Millisecond}), htmx, http.StatusTooManyRequests, "Too many requests. Wait a moment, then try again.", false, "17"},
+		{"http error keeps its message", echo.NewHTTPError(http.StatusUnprocessableEntity, "Choose one of the nine event types."), htmx, http.StatusUnprocessableEntity, "Choose one of the nine event types.", false, ""},
+		{"internal page", internal, page, http.StatusInternalServerError, msgInternal, true, ""},
+		{"internal htmx", internal, htmx, http.StatusInternalServerError, msgInternal, true, ""},
+		{"internal api", fmt.Errorf("publish event: %w", internal), api, http.StatusInternalServerError, msgInternalAPI, true, ""},
+		{"internal http error", echo.NewHTTPError(http.StatusBadGateway, "upstream said no"), page, http.StatusBadGateway, msgInternal, true, ""},
+		{"cancelled elsewhere is internal", fmt.Errorf("lookup: %w", context.Canceled), page, http.StatusInternalServerError, msgInternal, true, ""},
 	}
 	app := newTestApp(t)
 	for _, tt := range tests {
@@ -96,6 +101,9 @@ func TestAnswerError(t *testing.T) {
 
 			if rec.Code != tt.status {
 				t.Errorf("status = %d, want %d", rec.Code, tt.status)
+			}
+			if got := rec.Header().Get("Retry-After"); got != tt.retryAfter {
+				t.Errorf("Retry-After = %q, want %q", got, tt.retryAfter)
 			}
 			body := rec.Body.String()
 			var got string

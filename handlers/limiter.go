@@ -68,6 +68,15 @@ func (e *limitedError) Error() string {
 	return fmt.Sprintf("over the %s limit (%d per %s); retry after %s", e.limit.Name, e.limit.Max, e.limit.Window, e.retryAfter)
 }
 
+// errRateLimited is what every *limitedError is (errors.Is): its row in the
+// error table answers 429.
+var errRateLimited = errors.New("rate limited")
+
+func (e *limitedError) Unwrap() error { return errRateLimited }
+
+// RetryAfter is how long the client must wait; the error answer sends it.
+func (e *limitedError) RetryAfter() time.Duration { return e.retryAfter }
+
 // hit counts one event of subject against l. It returns a *limitedError
 // when the event is over the limit.
 func (r *rateLimiter) hit(ctx context.Context, l models.RateLimit, subject string) error {
