@@ -75,21 +75,27 @@ func (s *Service) attempt(ctx context.Context, messageID string, firstRun bool) 
 	if msg.NextAttemptAt != nil && msg.NextAttemptAt.After(now.Add(5*time.Millisecond)) {
 		return river.JobSnooze(msg.NextAttemptAt.Sub(now))
 	}
-	// Read here rather than from the endpoint cache: disabling an endpoint
-	// stops the very next attempt of every message, test messages included.
-	enabled, err := s.store.EndpointEnabled(ctx, msg.EndpointID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil // the endpoint was deleted
-	}
-	if err != nil {
-		return err
-	}
-	if !enabled {
+	if !endpoint.Enabled {
 		return s.stopDisabled(ctx, msg)
 	}
 	if !s.limiter.acquire(ctx, msg.EndpointID, 200*time.Millisecond) {
 		// The endpoint has its share of attempts in flight: come back later.
 		return river.JobSnooze(s.limiter.retryAfter(msg.EndpointID))
+	}
+	// The cache may be a second old: read the flag itself, so disabling an
+	// endpoint stops the very next attempt of every message, test messages
+	// included. Read once the slot is held, so that jobs turned away by the
+	// cap (many, for an endpoint that hangs) cost no query.
+	enabled, err := s.store.EndpointEnabled(ctx, msg.EndpointID)
+	if err != nil || !enabled {
+		s.limiter.release(msg.EndpointID, 0) // no attempt was made
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			return nil // the endpoint was deleted
+		case err != nil:
+			return err
+		}
+		return s.stopDisabled(ctx, msg)
 	}
 	out := s.sender.Send(ctx, Delivery{
 		URL: endpoint.URL, MessageID: msg.ID, Body: d.Payload,
