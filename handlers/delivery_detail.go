@@ -148,46 +148,8 @@ func prettyJSON(b []byte) string {
 	return buf.String()
 }
 
-// explainAttempt says in one line of plain words what an attempt got. The
-// engine already words most failures when it records them (ErrorDetail);
-// this fills in for rows without a detail and for the cases it leaves out.
+// explainAttempt says in one line of plain words what an attempt got, in
+// the engine's words for its error classes.
 func explainAttempt(a models.Attempt) string {
-	status := fmt.Sprintf("%d %s", a.ResponseStatus, http.StatusText(a.ResponseStatus))
-	status = strings.TrimSpace(status)
-	switch {
-	case a.Success:
-		return "delivered: the receiver answered " + status
-	case a.ErrorClass == webhook.ClassHTTPStatus || (a.ErrorClass == "" && a.ResponseStatus > 0):
-		return "the receiver answered " + status
-	case a.ErrorClass == webhook.ClassRedirect:
-		if a.ErrorDetail != "" {
-			return a.ErrorDetail
-		}
-		return fmt.Sprintf("the receiver answered %d: redirects are not followed", a.ResponseStatus)
-	case a.ErrorClass == webhook.ClassTimeout && a.ResponseStatus > 0:
-		return fmt.Sprintf("the receiver answered %s but did not send the whole body within 10 s", status)
-	case a.ErrorDetail != "":
-		return a.ErrorDetail
-	}
-	switch a.ErrorClass {
-	case webhook.ClassTimeout:
-		return "no answer within 10 s"
-	case webhook.ClassBlocked:
-		return "blocked: the address is not allowed by this server's host policy"
-	case webhook.ClassDNS:
-		return "the host name could not be resolved"
-	case webhook.ClassRefused:
-		return "the connection was refused: nothing is listening on that port"
-	case webhook.ClassReset:
-		return "the receiver closed the connection before answering"
-	case webhook.ClassTLS:
-		return "the TLS handshake failed"
-	case webhook.ClassConnection:
-		return "the connection failed"
-	case webhook.ClassInvalid:
-		return "the request could not be built"
-	case "":
-		return "the attempt failed without an answer"
-	}
-	return "the attempt failed: " + a.ErrorClass
+	return webhook.ExplainAttempt(a.ErrorClass, a.ResponseStatus, a.ErrorDetail, a.Success)
 }

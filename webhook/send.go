@@ -13,6 +13,7 @@ import (
 	"net/http/httptrace"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -43,6 +44,67 @@ const (
 	// next attempt because its endpoint is disabled.
 	ClassDisabled = "disabled"
 )
+
+// Explain says in plain words what an attempt of an error class got: the
+// delivery log's sentence for it. A recorded detail, when there is one, says
+// the same more precisely (see ExplainAttempt).
+func Explain(class string) string {
+	switch class {
+	case ClassTimeout:
+		return "no answer within " + timeoutText
+	case ClassBlocked:
+		return "blocked: the address is not allowed by this server's host policy"
+	case ClassDNS:
+		return "the host name could not be resolved"
+	case ClassRefused:
+		return "the connection was refused: nothing is listening on that port"
+	case ClassReset:
+		return "the receiver closed the connection before answering"
+	case ClassTLS:
+		return "the TLS handshake failed"
+	case ClassConnection:
+		return "the connection failed"
+	case ClassInvalid:
+		return "the request could not be built"
+	case ClassRedirect:
+		return "the receiver answered with a redirect: redirects are not followed"
+	case ClassHTTPStatus:
+		return "the receiver answered with an error status"
+	case ClassDisabled:
+		return "not sent: the endpoint is disabled"
+	case "":
+		return "the attempt failed without an answer"
+	}
+	return "the attempt failed: " + class
+}
+
+// timeoutText is AttemptTimeout as the sentences say it ("10 s").
+var timeoutText = strconv.Itoa(int(AttemptTimeout/time.Second)) + " s"
+
+// ExplainAttempt says in one line what a recorded attempt got, from its
+// class, the status of the answer (0 without one), the detail recorded with
+// it and whether it succeeded.
+func ExplainAttempt(class string, status int, detail string, success bool) string {
+	answered := strings.TrimSpace(fmt.Sprintf("%d %s", status, http.StatusText(status)))
+	switch {
+	case success:
+		return "delivered: the receiver answered " + answered
+	case class == ClassHTTPStatus || (class == "" && status > 0):
+		return "the receiver answered " + answered
+	case class == ClassRedirect && detail == "":
+		return redirectDetail(status)
+	case class == ClassTimeout && status > 0:
+		return "the receiver answered " + answered + " but did not send the whole body within " + timeoutText
+	case detail != "":
+		return detail
+	}
+	return Explain(class)
+}
+
+// redirectDetail words a redirect answer.
+func redirectDetail(status int) string {
+	return fmt.Sprintf("the receiver answered %d: redirects are not followed", status)
+}
 
 // Sender makes single delivery attempts with one shared, keep-alive HTTP
 // client whose dialer enforces the host policy.
@@ -171,7 +233,7 @@ func (s *Sender) Send(ctx context.Context, d Delivery) *Outcome {
 	switch {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		out.ErrorClass = ClassRedirect
-		out.ErrorDetail = fmt.Sprintf("the receiver answered %d: redirects are not followed", resp.StatusCode)
+		out.ErrorDetail = redirectDetail(resp.StatusCode)
 		if loc := resp.Header.Get("Location"); loc != "" {
 			out.ErrorDetail += " (Location: " + truncate(loc, 200) + ")"
 		}
@@ -244,15 +306,15 @@ func classifyError(err error) (class, detail string) {
 	case errors.As(err, &blocked):
 		return ClassBlocked, blocked.Error()
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err):
-		return ClassTimeout, "no answer within 10 s"
+		return ClassTimeout, Explain(ClassTimeout)
 	case errors.As(err, &dnsErr):
-		return ClassDNS, fmt.Sprintf("the host name %q could not be resolved", dnsErr.Name)
+		return ClassDNS, fmt.Sprintf("%s: %s", Explain(ClassDNS), dnsErr.Name)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return ClassRefused, "the connection was refused: nothing is listening on that port"
+		return ClassRefused, Explain(ClassRefused)
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return ClassReset, "the receiver closed the connection before answering"
+		return ClassReset, Explain(ClassReset)
 	case errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &recordErr):
-		return ClassTLS, "TLS failed: " + truncate(err.Error(), 300)
+		return ClassTLS, Explain(ClassTLS) + ": " + truncate(err.Error(), 300)
 	default:
 		return ClassConnection, truncate(err.Error(), 300)
 	}

@@ -3,9 +3,14 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -87,5 +92,41 @@ func TestSendIgnoresEnvironmentProxy(t *testing.T) {
 	out := sender.Send(context.Background(), testDelivery(url))
 	if !out.Success() || len(rec.got()) != 1 || proxied.Load() != 0 {
 		t.Fatalf("outcome %q, receiver saw %d, proxy saw %d; want the receiver reached directly", out.ErrorClass, len(rec.got()), proxied.Load())
+	}
+}
+
+// Each error class has its own sentence, and the transport errors are
+// recorded in those words, so the delivery log says the same whichever it
+// shows.
+func TestExplain(t *testing.T) {
+	classes := []string{ClassTimeout, ClassRefused, ClassReset, ClassTLS, ClassDNS, ClassBlocked,
+		ClassRedirect, ClassHTTPStatus, ClassConnection, ClassInvalid, ClassDisabled, ""}
+	seen := map[string]string{}
+	for _, c := range classes {
+		got := Explain(c)
+		if prev, dup := seen[got]; dup {
+			t.Errorf("classes %q and %q share the sentence %q", prev, c, got)
+		}
+		seen[got] = c
+		if strings.HasPrefix(got, "the attempt failed: ") {
+			t.Errorf("class %q has no sentence of its own: %q", c, got)
+		}
+	}
+	if want := fmt.Sprintf("%d s", int(AttemptTimeout.Seconds())); !strings.Contains(Explain(ClassTimeout), want) {
+		t.Errorf("the timeout sentence %q does not quote AttemptTimeout (%s)", Explain(ClassTimeout), want)
+	}
+	for _, tt := range []struct {
+		err   error
+		class string
+	}{
+		{context.DeadlineExceeded, ClassTimeout},
+		{syscall.ECONNREFUSED, ClassRefused},
+		{io.ErrUnexpectedEOF, ClassReset},
+		{&net.DNSError{Name: "hooks.example", Err: "no such host"}, ClassDNS},
+	} {
+		class, detail := classifyError(tt.err)
+		if class != tt.class || !strings.HasPrefix(detail, Explain(tt.class)) {
+			t.Errorf("classifyError(%v) = %q, %q; want %q, starting %q", tt.err, class, detail, tt.class, Explain(tt.class))
+		}
 	}
 }
