@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -189,21 +188,37 @@ func (w *payloadWriter) str(s string) {
 	w.buf.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 }
 
-// RequestError is a rejected event request.
-//
-// Status is 400 for malformed JSON (syntax error, not an object, wrong JSON
-// type of a top-level field) and 422 for well-formed JSON that breaks a rule.
-// Message is a one-sentence summary of what to fix; Fields maps a field name
-// ("eventType", "metadata", "metadata.maxUser", …) to why it was rejected.
+// RequestErrorKind says how an event request is wrong; the API layer turns
+// it into a status.
+type RequestErrorKind int
+
+const (
+	// RequestMalformed is a body that is not a UTF-8 JSON object, or whose
+	// top-level fields have the wrong JSON types.
+	RequestMalformed RequestErrorKind = iota + 1
+	// RequestInvalid is well-formed JSON that breaks a rule of the contract.
+	RequestInvalid
+)
+
+func (k RequestErrorKind) String() string {
+	if k == RequestMalformed {
+		return "malformed"
+	}
+	return "invalid"
+}
+
+// RequestError is a rejected event request: its Kind, a one-sentence
+// Message saying what to fix, and Fields mapping a field name ("eventType",
+// "metadata", "metadata.maxUser", …) to why it was rejected.
 type RequestError struct {
-	Status  int
+	Kind    RequestErrorKind
 	Message string
 	Fields  map[string]string
 }
 
 // Error returns the summary message.
 func (e *RequestError) Error() string {
-	return fmt.Sprintf("invalid event request (%d): %s", e.Status, e.Message)
+	return fmt.Sprintf("%s event request: %s", e.Kind, e.Message)
 }
 
 // problems collects field errors in the order found, for a readable summary.
@@ -229,7 +244,7 @@ func (p *problems) detail(field, why string) {
 
 func (p *problems) empty() bool { return len(p.fields) == 0 }
 
-func (p *problems) err(status int) *RequestError {
+func (p *problems) err(kind RequestErrorKind) *RequestError {
 	parts := make([]string, len(p.order))
 	for i, f := range p.order {
 		why := p.fields[f]
@@ -243,7 +258,7 @@ func (p *problems) err(status int) *RequestError {
 	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") {
 		msg += "."
 	}
-	return &RequestError{Status: status, Message: msg, Fields: p.fields}
+	return &RequestError{Kind: kind, Message: msg, Fields: p.fields}
 }
 
 // requestFields are the top-level fields of POST /api/v1/events, in SPEC order.
@@ -256,7 +271,7 @@ func ParseEventRequest(body []byte) (EventInput, *RequestError) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return EventInput{}, &RequestError{
-			Status:  http.StatusBadRequest,
+			Kind:    RequestMalformed,
 			Message: "The request body is empty; send a JSON object with at least eventType.",
 			Fields:  map[string]string{},
 		}
@@ -266,7 +281,7 @@ func ParseEventRequest(body []byte) (EventInput, *RequestError) {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
 			return EventInput{}, &RequestError{
-				Status:  http.StatusBadRequest,
+				Kind:    RequestMalformed,
 				Message: fmt.Sprintf("The request body is not valid JSON (%v at byte %d); send a JSON object.", syn, syn.Offset),
 				Fields:  map[string]string{},
 			}
@@ -306,7 +321,7 @@ func ParseEventRequest(body []byte) (EventInput, *RequestError) {
 		}
 	}
 	if !bad.empty() {
-		return EventInput{}, bad.err(http.StatusBadRequest)
+		return EventInput{}, bad.err(RequestMalformed)
 	}
 
 	// Phase 2: rules (422).
@@ -414,7 +429,7 @@ func ParseEventRequest(body []byte) (EventInput, *RequestError) {
 	}
 
 	if !p.empty() {
-		return EventInput{}, p.err(http.StatusUnprocessableEntity)
+		return EventInput{}, p.err(RequestInvalid)
 	}
 	return in, nil
 }
@@ -453,17 +468,17 @@ func invalidUTF8(raw map[string]json.RawMessage) *RequestError {
 	}
 	if p.empty() {
 		return &RequestError{
-			Status:  http.StatusBadRequest,
+			Kind:    RequestMalformed,
 			Message: "The request body is not valid UTF-8; send the JSON as UTF-8.",
 			Fields:  map[string]string{},
 		}
 	}
-	return p.err(http.StatusBadRequest)
+	return p.err(RequestMalformed)
 }
 
 func notAnObject() *RequestError {
 	return &RequestError{
-		Status:  http.StatusBadRequest,
+		Kind:    RequestMalformed,
 		Message: "The request body must be a JSON object such as {\"eventType\": \"TEST_STARTED\", \"metadata\": {…}}.",
 		Fields:  map[string]string{},
 	}

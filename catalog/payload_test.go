@@ -425,91 +425,91 @@ func TestParseEventRequestRejects(t *testing.T) {
 	allTypes := []string{"TEST_STARTED", "TEST_FINISH", "TEST_FAILED", "TEST_BUILDER_CREATED", "TEST_BUILDER_UPDATED", "TEST_BUILDER_DELETED", "PROJECT_CREATED", "PROJECT_UPDATED", "PROJECT_DELETED"}
 	startedKeys := "testRunId, maxUser, duration, watchLive"
 	cases := []struct {
-		name   string
-		body   string
-		status int
-		field  string   // a key that must be in Fields ("" = none required)
-		says   []string // substrings the message must contain
+		name  string
+		body  string
+		kind  RequestErrorKind
+		field string   // a key that must be in Fields ("" = none required)
+		says  []string // substrings the message must contain
 	}{
-		// 400: not a JSON object, or wrong JSON types at the top level.
-		{"empty body", ``, 400, "", []string{"empty"}},
-		{"blank body", " \n\t ", 400, "", []string{"empty"}},
-		{"syntax error", `{"eventType":`, 400, "", []string{"not valid JSON"}},
-		{"trailing data", `{"eventType":"PROJECT_CREATED","projectName":"P"} {}`, 400, "", []string{"not valid JSON"}},
-		{"array", `[{"eventType":"TEST_STARTED"}]`, 400, "", []string{"JSON object"}},
-		{"string", `"TEST_STARTED"`, 400, "", []string{"JSON object"}},
-		{"number", `42`, 400, "", []string{"JSON object"}},
-		{"null", `null`, 400, "", []string{"JSON object"}},
-		{"eventType not a string", `{"eventType":5,"metadata":` + okMeta + `}`, 400, "eventType", []string{"eventType", "string"}},
-		{"metadata array", `{"eventType":"TEST_STARTED","metadata":["testRunId"]}`, 400, "metadata", []string{"metadata", "object"}},
-		{"metadata string", `{"eventType":"TEST_STARTED","metadata":"testRunId=42"}`, 400, "metadata", []string{"metadata", "object"}},
-		{"projectName object", `{"eventType":"PROJECT_CREATED","projectName":{"name":"P"}}`, 400, "projectName", []string{"projectName", "string"}},
-		{"title number", `{"eventType":"PROJECT_CREATED","projectName":"P","title":1}`, 400, "title", []string{"title", "string"}},
-		{"message array", `{"eventType":"PROJECT_CREATED","projectName":"P","message":["m"]}`, 400, "message", []string{"message", "string"}},
-		{"severity boolean", `{"eventType":"PROJECT_CREATED","projectName":"P","severity":true}`, 400, "severity", []string{"severity", "string"}},
-		{"timestamp number", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":1751553000}`, 400, "timestamp", []string{"timestamp", "string"}},
+		// Malformed: not a JSON object, or wrong JSON types at the top level.
+		{"empty body", ``, RequestMalformed, "", []string{"empty"}},
+		{"blank body", " \n\t ", RequestMalformed, "", []string{"empty"}},
+		{"syntax error", `{"eventType":`, RequestMalformed, "", []string{"not valid JSON"}},
+		{"trailing data", `{"eventType":"PROJECT_CREATED","projectName":"P"} {}`, RequestMalformed, "", []string{"not valid JSON"}},
+		{"array", `[{"eventType":"TEST_STARTED"}]`, RequestMalformed, "", []string{"JSON object"}},
+		{"string", `"TEST_STARTED"`, RequestMalformed, "", []string{"JSON object"}},
+		{"number", `42`, RequestMalformed, "", []string{"JSON object"}},
+		{"null", `null`, RequestMalformed, "", []string{"JSON object"}},
+		{"eventType not a string", `{"eventType":5,"metadata":` + okMeta + `}`, RequestMalformed, "eventType", []string{"eventType", "string"}},
+		{"metadata array", `{"eventType":"TEST_STARTED","metadata":["testRunId"]}`, RequestMalformed, "metadata", []string{"metadata", "object"}},
+		{"metadata string", `{"eventType":"TEST_STARTED","metadata":"testRunId=42"}`, RequestMalformed, "metadata", []string{"metadata", "object"}},
+		{"projectName object", `{"eventType":"PROJECT_CREATED","projectName":{"name":"P"}}`, RequestMalformed, "projectName", []string{"projectName", "string"}},
+		{"title number", `{"eventType":"PROJECT_CREATED","projectName":"P","title":1}`, RequestMalformed, "title", []string{"title", "string"}},
+		{"message array", `{"eventType":"PROJECT_CREATED","projectName":"P","message":["m"]}`, RequestMalformed, "message", []string{"message", "string"}},
+		{"severity boolean", `{"eventType":"PROJECT_CREATED","projectName":"P","severity":true}`, RequestMalformed, "severity", []string{"severity", "string"}},
+		{"timestamp number", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":1751553000}`, RequestMalformed, "timestamp", []string{"timestamp", "string"}},
 
-		// 400: bytes that are not UTF-8 (the decoder would turn them into U+FFFD).
-		{"title invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"caf` + "\xe9" + `"}`, 400, "title", []string{"title must be valid UTF-8"}},
-		{"message invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"P","message":"` + "\xff\xfe" + `"}`, 400, "message", []string{"message must be valid UTF-8"}},
-		{"projectName invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"` + "\xc3" + `"}`, 400, "projectName", []string{"projectName must be valid UTF-8"}},
-		{"metadata value invalid UTF-8", validStarted(`{"testRunId":"1","maxUser":"2","duration":"3","watchLive":"` + "\xed\xa0\x80" + `"}`), 400, "metadata.watchLive", []string{"metadata.watchLive must be valid UTF-8"}},
-		{"field name invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"P","` + "\xff" + `":"x"}`, 400, "", []string{"not valid UTF-8"}},
+		// Malformed: bytes that are not UTF-8 (the decoder would turn them into U+FFFD).
+		{"title invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"caf` + "\xe9" + `"}`, RequestMalformed, "title", []string{"title must be valid UTF-8"}},
+		{"message invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"P","message":"` + "\xff\xfe" + `"}`, RequestMalformed, "message", []string{"message must be valid UTF-8"}},
+		{"projectName invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"` + "\xc3" + `"}`, RequestMalformed, "projectName", []string{"projectName must be valid UTF-8"}},
+		{"metadata value invalid UTF-8", validStarted(`{"testRunId":"1","maxUser":"2","duration":"3","watchLive":"` + "\xed\xa0\x80" + `"}`), RequestMalformed, "metadata.watchLive", []string{"metadata.watchLive must be valid UTF-8"}},
+		{"field name invalid UTF-8", `{"eventType":"PROJECT_CREATED","projectName":"P","` + "\xff" + `":"x"}`, RequestMalformed, "", []string{"not valid UTF-8"}},
 
-		// 422: control characters where they make no sense.
-		{"title NUL", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"a\u0000b"}`, 422, "title", []string{"title must not contain control characters"}},
-		{"title line break", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"a\nb"}`, 422, "title", []string{"control characters"}},
-		{"title C1", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"a\u0085b"}`, 422, "title", []string{"control characters"}},
-		{"projectName NUL", `{"eventType":"PROJECT_CREATED","projectName":"P\u0000"}`, 422, "projectName", []string{"projectName must not contain control characters"}},
-		{"message NUL", `{"eventType":"PROJECT_CREATED","projectName":"P","message":"a\u0000"}`, 422, "message", []string{"other than tab and line breaks"}},
-		{"message escape", `{"eventType":"PROJECT_CREATED","projectName":"P","message":"\u001b[31mred"}`, 422, "message", []string{"other than tab and line breaks"}},
-		{"metadata value NUL", validStarted(`{"testRunId":"1\u0000","maxUser":"2","duration":"3","watchLive":"l"}`), 422, "metadata.testRunId", []string{"metadata.testRunId must not contain control characters"}},
+		// Invalid: control characters where they make no sense.
+		{"title NUL", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"a\u0000b"}`, RequestInvalid, "title", []string{"title must not contain control characters"}},
+		{"title line break", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"a\nb"}`, RequestInvalid, "title", []string{"control characters"}},
+		{"title C1", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"a\u0085b"}`, RequestInvalid, "title", []string{"control characters"}},
+		{"projectName NUL", `{"eventType":"PROJECT_CREATED","projectName":"P\u0000"}`, RequestInvalid, "projectName", []string{"projectName must not contain control characters"}},
+		{"message NUL", `{"eventType":"PROJECT_CREATED","projectName":"P","message":"a\u0000"}`, RequestInvalid, "message", []string{"other than tab and line breaks"}},
+		{"message escape", `{"eventType":"PROJECT_CREATED","projectName":"P","message":"\u001b[31mred"}`, RequestInvalid, "message", []string{"other than tab and line breaks"}},
+		{"metadata value NUL", validStarted(`{"testRunId":"1\u0000","maxUser":"2","duration":"3","watchLive":"l"}`), RequestInvalid, "metadata.testRunId", []string{"metadata.testRunId must not contain control characters"}},
 
-		// 422: eventType.
-		{"eventType missing", `{"metadata":` + okMeta + `}`, 422, "eventType", append([]string{"eventType is required"}, allTypes...)},
-		{"eventType null", `{"eventType":null,"metadata":` + okMeta + `}`, 422, "eventType", allTypes},
-		{"eventType empty", `{"eventType":"","metadata":` + okMeta + `}`, 422, "eventType", allTypes},
-		{"eventType unknown", `{"eventType":"TEST_STOPPED","metadata":` + okMeta + `}`, 422, "eventType", append([]string{`"TEST_STOPPED"`}, allTypes...)},
-		{"eventType wrong case", `{"eventType":"test_started","metadata":` + okMeta + `}`, 422, "eventType", []string{"did you mean TEST_STARTED"}},
+		// Invalid: eventType.
+		{"eventType missing", `{"metadata":` + okMeta + `}`, RequestInvalid, "eventType", append([]string{"eventType is required"}, allTypes...)},
+		{"eventType null", `{"eventType":null,"metadata":` + okMeta + `}`, RequestInvalid, "eventType", allTypes},
+		{"eventType empty", `{"eventType":"","metadata":` + okMeta + `}`, RequestInvalid, "eventType", allTypes},
+		{"eventType unknown", `{"eventType":"TEST_STOPPED","metadata":` + okMeta + `}`, RequestInvalid, "eventType", append([]string{`"TEST_STOPPED"`}, allTypes...)},
+		{"eventType wrong case", `{"eventType":"test_started","metadata":` + okMeta + `}`, RequestInvalid, "eventType", []string{"did you mean TEST_STARTED"}},
 
-		// 422: metadata.
-		{"metadata missing", `{"eventType":"TEST_STARTED"}`, 422, "metadata", []string{"metadata is required", startedKeys}},
-		{"metadata null", `{"eventType":"TEST_STARTED","metadata":null}`, 422, "metadata", []string{"metadata is required", startedKeys}},
-		{"metadata empty", validStarted(`{}`), 422, "metadata.testRunId", []string{startedKeys, "missing: " + startedKeys}},
-		{"metadata key missing", validStarted(`{"testRunId":"1","duration":"3","watchLive":"l"}`), 422, "metadata.maxUser", []string{startedKeys, "missing: maxUser", "unknown: none"}},
-		{"metadata key unknown", validStarted(`{"testRunId":"1","maxUser":"2","duration":"3","watchLive":"l","region":"eu"}`), 422, "metadata.region", []string{startedKeys, "unknown: region", "missing: none"}},
-		{"metadata key wrong case", validStarted(`{"testrunid":"1","maxUser":"2","duration":"3","watchLive":"l"}`), 422, "metadata.testrunid", []string{"unknown: testrunid", "missing: testRunId"}},
-		{"metadata key of another type", validStarted(`{"testRunId":"1","maxUser":"2","duration":"3","reportLink":"l"}`), 422, "metadata.reportLink", []string{"unknown: reportLink", "missing: watchLive"}},
-		{"metadata value object", validStarted(`{"testRunId":"1","maxUser":{"n":2},"duration":"3","watchLive":"l"}`), 422, "metadata.maxUser", []string{"metadata.maxUser", "not an object or array"}},
-		{"metadata value array", validStarted(`{"testRunId":"1","maxUser":[2],"duration":"3","watchLive":"l"}`), 422, "metadata.maxUser", []string{"metadata.maxUser", "not an object or array"}},
-		{"metadata value null", validStarted(`{"testRunId":"1","maxUser":null,"duration":"3","watchLive":"l"}`), 422, "metadata.maxUser", []string{"metadata.maxUser", "null"}},
-		{"metadata value too long", validStarted(`{"testRunId":"1","maxUser":"2","duration":"3","watchLive":"` + strings.Repeat("l", 2049) + `"}`), 422, "metadata.watchLive", []string{"metadata.watchLive", "2048"}},
+		// Invalid: metadata.
+		{"metadata missing", `{"eventType":"TEST_STARTED"}`, RequestInvalid, "metadata", []string{"metadata is required", startedKeys}},
+		{"metadata null", `{"eventType":"TEST_STARTED","metadata":null}`, RequestInvalid, "metadata", []string{"metadata is required", startedKeys}},
+		{"metadata empty", validStarted(`{}`), RequestInvalid, "metadata.testRunId", []string{startedKeys, "missing: " + startedKeys}},
+		{"metadata key missing", validStarted(`{"testRunId":"1","duration":"3","watchLive":"l"}`), RequestInvalid, "metadata.maxUser", []string{startedKeys, "missing: maxUser", "unknown: none"}},
+		{"metadata key unknown", validStarted(`{"testRunId":"1","maxUser":"2","duration":"3","watchLive":"l","region":"eu"}`), RequestInvalid, "metadata.region", []string{startedKeys, "unknown: region", "missing: none"}},
+		{"metadata key wrong case", validStarted(`{"testrunid":"1","maxUser":"2","duration":"3","watchLive":"l"}`), RequestInvalid, "metadata.testrunid", []string{"unknown: testrunid", "missing: testRunId"}},
+		{"metadata key of another type", validStarted(`{"testRunId":"1","maxUser":"2","duration":"3","reportLink":"l"}`), RequestInvalid, "metadata.reportLink", []string{"unknown: reportLink", "missing: watchLive"}},
+		{"metadata value object", validStarted(`{"testRunId":"1","maxUser":{"n":2},"duration":"3","watchLive":"l"}`), RequestInvalid, "metadata.maxUser", []string{"metadata.maxUser", "not an object or array"}},
+		{"metadata value array", validStarted(`{"testRunId":"1","maxUser":[2],"duration":"3","watchLive":"l"}`), RequestInvalid, "metadata.maxUser", []string{"metadata.maxUser", "not an object or array"}},
+		{"metadata value null", validStarted(`{"testRunId":"1","maxUser":null,"duration":"3","watchLive":"l"}`), RequestInvalid, "metadata.maxUser", []string{"metadata.maxUser", "null"}},
+		{"metadata value too long", validStarted(`{"testRunId":"1","maxUser":"2","duration":"3","watchLive":"` + strings.Repeat("l", 2049) + `"}`), RequestInvalid, "metadata.watchLive", []string{"metadata.watchLive", "2048"}},
 
-		// 422: project events.
-		{"projectName missing", `{"eventType":"PROJECT_CREATED"}`, 422, "projectName", []string{"projectName is required", "PROJECT_CREATED"}},
-		{"projectName null", `{"eventType":"PROJECT_CREATED","projectName":null}`, 422, "projectName", []string{"projectName is required"}},
-		{"projectName blank", `{"eventType":"PROJECT_UPDATED","projectName":"  "}`, 422, "projectName", []string{"projectName is required"}},
-		{"projectName too long", `{"eventType":"PROJECT_DELETED","projectName":"` + strings.Repeat("p", 201) + `"}`, 422, "projectName", []string{"projectName", "200"}},
-		{"projectName too long elsewhere", `{"eventType":"TEST_STARTED","metadata":` + okMeta + `,"projectName":"` + strings.Repeat("p", 201) + `"}`, 422, "projectName", []string{"200"}},
-		{"project metadata not empty", `{"eventType":"PROJECT_CREATED","projectName":"P","metadata":{"projectId":"1"}}`, 422, "metadata", []string{"metadata", "project events", "{}"}},
+		// Invalid: project events.
+		{"projectName missing", `{"eventType":"PROJECT_CREATED"}`, RequestInvalid, "projectName", []string{"projectName is required", "PROJECT_CREATED"}},
+		{"projectName null", `{"eventType":"PROJECT_CREATED","projectName":null}`, RequestInvalid, "projectName", []string{"projectName is required"}},
+		{"projectName blank", `{"eventType":"PROJECT_UPDATED","projectName":"  "}`, RequestInvalid, "projectName", []string{"projectName is required"}},
+		{"projectName too long", `{"eventType":"PROJECT_DELETED","projectName":"` + strings.Repeat("p", 201) + `"}`, RequestInvalid, "projectName", []string{"projectName", "200"}},
+		{"projectName too long elsewhere", `{"eventType":"TEST_STARTED","metadata":` + okMeta + `,"projectName":"` + strings.Repeat("p", 201) + `"}`, RequestInvalid, "projectName", []string{"200"}},
+		{"project metadata not empty", `{"eventType":"PROJECT_CREATED","projectName":"P","metadata":{"projectId":"1"}}`, RequestInvalid, "metadata", []string{"metadata", "project events", "{}"}},
 
-		// 422: overrides.
-		{"title too long", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"` + strings.Repeat("📁", 201) + `"}`, 422, "title", []string{"title", "200"}},
-		{"message too long", `{"eventType":"PROJECT_CREATED","projectName":"P","message":"` + strings.Repeat("m", 1001) + `"}`, 422, "message", []string{"message", "1000"}},
-		{"severity upper case", `{"eventType":"PROJECT_CREATED","projectName":"P","severity":"INFO"}`, 422, "severity", []string{`"INFO"`, "info, success, warning, error"}},
-		{"severity unknown", `{"eventType":"PROJECT_CREATED","projectName":"P","severity":"critical"}`, 422, "severity", []string{`"critical"`, "info, success, warning, error"}},
-		{"severity empty", `{"eventType":"PROJECT_CREATED","projectName":"P","severity":""}`, 422, "severity", []string{"info, success, warning, error"}},
-		{"timestamp with space", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"2025-07-03 14:30:00"}`, 422, "timestamp", []string{"2006-01-02T15:04:05"}},
-		{"timestamp date only", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"2025-07-03"}`, 422, "timestamp", []string{"2006-01-02T15:04:05"}},
-		{"timestamp words", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"yesterday"}`, 422, "timestamp", []string{"2006-01-02T15:04:05", "RFC 3339"}},
-		{"timestamp invalid date", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"2025-02-30T14:30:00"}`, 422, "timestamp", []string{"2006-01-02T15:04:05"}},
-		{"timestamp after 9999 in UTC", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"9999-12-31T23:59:59-01:00"}`, 422, "timestamp", []string{"after 9999"}},
-		{"timestamp before 1970", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"0001-01-01T00:00:00"}`, 422, "timestamp", []string{"1970"}},
+		// Invalid: overrides.
+		{"title too long", `{"eventType":"PROJECT_CREATED","projectName":"P","title":"` + strings.Repeat("📁", 201) + `"}`, RequestInvalid, "title", []string{"title", "200"}},
+		{"message too long", `{"eventType":"PROJECT_CREATED","projectName":"P","message":"` + strings.Repeat("m", 1001) + `"}`, RequestInvalid, "message", []string{"message", "1000"}},
+		{"severity upper case", `{"eventType":"PROJECT_CREATED","projectName":"P","severity":"INFO"}`, RequestInvalid, "severity", []string{`"INFO"`, "info, success, warning, error"}},
+		{"severity unknown", `{"eventType":"PROJECT_CREATED","projectName":"P","severity":"critical"}`, RequestInvalid, "severity", []string{`"critical"`, "info, success, warning, error"}},
+		{"severity empty", `{"eventType":"PROJECT_CREATED","projectName":"P","severity":""}`, RequestInvalid, "severity", []string{"info, success, warning, error"}},
+		{"timestamp with space", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"2025-07-03 14:30:00"}`, RequestInvalid, "timestamp", []string{"2006-01-02T15:04:05"}},
+		{"timestamp date only", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"2025-07-03"}`, RequestInvalid, "timestamp", []string{"2006-01-02T15:04:05"}},
+		{"timestamp words", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"yesterday"}`, RequestInvalid, "timestamp", []string{"2006-01-02T15:04:05", "RFC 3339"}},
+		{"timestamp invalid date", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"2025-02-30T14:30:00"}`, RequestInvalid, "timestamp", []string{"2006-01-02T15:04:05"}},
+		{"timestamp after 9999 in UTC", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"9999-12-31T23:59:59-01:00"}`, RequestInvalid, "timestamp", []string{"after 9999"}},
+		{"timestamp before 1970", `{"eventType":"PROJECT_CREATED","projectName":"P","timestamp":"0001-01-01T00:00:00"}`, RequestInvalid, "timestamp", []string{"1970"}},
 
-		// 422: unknown top-level fields.
-		{"field typo", `{"eventtype":"TEST_STARTED","eventType":"TEST_STARTED","metadata":` + okMeta + `}`, 422, "eventtype", []string{"eventtype", "did you mean eventType"}},
-		{"field unknown", `{"eventType":"PROJECT_CREATED","projectName":"P","priority":"high"}`, 422, "priority", []string{"priority", "unknown field", "eventType, metadata, projectName"}},
-		{"field typo alone", `{"eventtype":"TEST_STARTED","metadata":` + okMeta + `}`, 422, "eventtype", []string{"did you mean eventType", "eventType is required"}},
+		// Invalid: unknown top-level fields.
+		{"field typo", `{"eventtype":"TEST_STARTED","eventType":"TEST_STARTED","metadata":` + okMeta + `}`, RequestInvalid, "eventtype", []string{"eventtype", "did you mean eventType"}},
+		{"field unknown", `{"eventType":"PROJECT_CREATED","projectName":"P","priority":"high"}`, RequestInvalid, "priority", []string{"priority", "unknown field", "eventType, metadata, projectName"}},
+		{"field typo alone", `{"eventtype":"TEST_STARTED","metadata":` + okMeta + `}`, RequestInvalid, "eventtype", []string{"did you mean eventType", "eventType is required"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -517,8 +517,8 @@ func TestParseEventRequestRejects(t *testing.T) {
 			if rerr == nil {
 				t.Fatalf("accepted: %+v", in)
 			}
-			if rerr.Status != c.status {
-				t.Errorf("status %d, want %d (%s)", rerr.Status, c.status, rerr.Message)
+			if rerr.Kind != c.kind {
+				t.Errorf("kind %v, want %v (%s)", rerr.Kind, c.kind, rerr.Message)
 			}
 			if c.field != "" {
 				if why, ok := rerr.Fields[c.field]; !ok || why == "" {
@@ -553,7 +553,7 @@ func TestParseEventRequestReportsEveryProblem(t *testing.T) {
 			t.Errorf("Fields lacks %q: %v", f, rerr.Fields)
 		}
 	}
-	if rerr.Status != 422 {
-		t.Errorf("status %d, want 422", rerr.Status)
+	if rerr.Kind != RequestInvalid {
+		t.Errorf("kind %v, want invalid", rerr.Kind)
 	}
 }

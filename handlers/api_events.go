@@ -48,7 +48,7 @@ func (s *Server) createEvent(c echo.Context) error {
 	}
 	in, reqErr := catalog.ParseEventRequest(body)
 	if reqErr != nil {
-		return c.JSON(reqErr.Status, apiError{Error: reqErr.Message, Fields: reqErr.Fields})
+		return c.JSON(requestErrorStatus(reqErr.Kind), apiError{Error: reqErr.Message, Fields: reqErr.Fields})
 	}
 	var pub *webhook.Published
 	if key := c.Request().Header.Get(idempotencyKeyHeader); key != "" {
@@ -87,6 +87,15 @@ func checkIdempotencyKey(key string) string {
 		}
 	}
 	return ""
+}
+
+// requestErrorStatus is the status of a rejected event request (SPEC.md):
+// 400 for a body that is not well-formed JSON, 422 for one that breaks a rule.
+func requestErrorStatus(kind catalog.RequestErrorKind) int {
+	if kind == catalog.RequestMalformed {
+		return http.StatusBadRequest
+	}
+	return http.StatusUnprocessableEntity
 }
 
 // answerPublishFailure answers an event that was not stored. A database that
