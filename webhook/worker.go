@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
@@ -34,20 +34,28 @@ type deliverWorker struct {
 }
 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
-	// River counts a fetch as an attempt and takes it back on a snooze, and
-	// notes each snooze in the metadata: attempt 1 with no snooze is the
-	// job's first run ever.
-	firstRun := job.Attempt == 1 && !bytes.Contains(job.Metadata, []byte(`"snoozes"`))
-	return w.s.attempt(ctx, job.Args.MessageID, firstRun)
+	return w.s.attempt(ctx, job.Args.MessageID, handoffUsable(job.JobRow))
+}
+
+// handoffUsable reports whether this run may use the copy of the message
+// handed over at publish time: only if no other queue client has worked the
+// job. The copy is taken by the first run that finds it, so a copy still
+// here is stale only when the job ran elsewhere first (another instance, or
+// a process that died mid-attempt) and recorded state the copy lacks.
+// AttemptedBy is River's documented list of the clients that worked the
+// job, this run's included; River's snooze count, in its metadata, is not
+// part of its API.
+func handoffUsable(job *rivertype.JobRow) bool {
+	return len(job.AttemptedBy) <= 1
 }
 
 // attempt makes the next attempt of a message if one is due, records it, and
 // returns a snooze until the following attempt when one remains.
-func (s *Service) attempt(ctx context.Context, messageID string, firstRun bool) error {
-	// Only a job's first run may use the copy handed over at publish time:
-	// any later run must see the state earlier runs recorded.
+func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff bool) error {
+	// A run that may not use the copy handed over at publish time must see
+	// the state earlier runs recorded; either way the copy is dropped.
 	d := s.handoff.take(messageID)
-	if !firstRun {
+	if !mayUseHandoff {
 		d = nil
 	}
 	if d == nil {
