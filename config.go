@@ -15,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/webhook"
 )
 
 // Config is the whole server configuration, from flags and environment.
@@ -51,11 +53,11 @@ var settings = []setting{
 	{"base-url", "LOADHOOK_BASE_URL", "", "public URL of this server (default http://ADDR); https makes cookies Secure"},
 	{"secret", "LOADHOOK_SECRET", "", "key for cookies and at-rest encryption (default: generated once, kept in DB.secret)"},
 	{"allowed-hosts", "LOADHOOK_ALLOWED_HOSTS", "external", "where webhooks may be sent: external, private, loopback, *, CIDRs, host patterns (comma-separated)"},
-	{"source", "LOADHOOK_SOURCE", "Loadmance", "the payload's \"source\" field"},
-	{"retention", "LOADHOOK_RETENTION", "720h", "how long delivery attempts and payloads are kept"},
-	{"workers", "LOADHOOK_WORKERS", "100", "delivery attempts in flight at once"},
-	{"per-endpoint", "LOADHOOK_PER_ENDPOINT", "4", "delivery attempts in flight per endpoint"},
-	{"poll-interval", "LOADHOOK_POLL_INTERVAL", "20ms", "how often the queue looks for due deliveries"},
+	{"source", "LOADHOOK_SOURCE", catalog.DefaultSource, "the payload's \"source\" field"},
+	{"retention", "LOADHOOK_RETENTION", fmt.Sprintf("%dh", int(webhook.DefaultRetention.Hours())), "how long delivery attempts and payloads are kept"},
+	{"workers", "LOADHOOK_WORKERS", strconv.Itoa(webhook.DefaultWorkers), "delivery attempts in flight at once"},
+	{"per-endpoint", "LOADHOOK_PER_ENDPOINT", strconv.Itoa(webhook.DefaultPerEndpoint), "delivery attempts in flight per endpoint"},
+	{"poll-interval", "LOADHOOK_POLL_INTERVAL", webhook.DefaultPollInterval.String(), "how often the queue looks for due deliveries"},
 	{"trusted-proxies", "LOADHOOK_TRUSTED_PROXIES", "", "load balancers (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; empty trusts none"},
 	{"metrics-addr", "LOADHOOK_METRICS_ADDR", "", "where /metrics is served: empty for the main listener, host:port for a listener of its own, or off"},
 	{"log-level", "LOADHOOK_LOG_LEVEL", "info", "debug, info, warn or error"},

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/webhook"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -87,5 +90,18 @@ func TestLoadSecretIsGeneratedOnceAndKept(t *testing.T) {
 	}
 	if _, err := loadSecret(&Config{Secret: "short"}); err == nil {
 		t.Fatal("want an error for a short LOADHOOK_SECRET")
+	}
+}
+
+// The flags' defaults are the engine's own, named once beside webhook.Config.
+func TestEngineDefaultsAreTheFlags(t *testing.T) {
+	c, err := parseConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Workers != webhook.DefaultWorkers || c.PerEndpoint != webhook.DefaultPerEndpoint ||
+		c.PollInterval != webhook.DefaultPollInterval || c.Retention != webhook.DefaultRetention || c.Source != catalog.DefaultSource {
+		t.Fatalf("flag defaults %d workers, %d per endpoint, %v poll, %v retention, source %q differ from the engine's",
+			c.Workers, c.PerEndpoint, c.PollInterval, c.Retention, c.Source)
 	}
 }

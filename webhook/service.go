@@ -25,21 +25,35 @@ import (
 	"github.com/loadhook/loadhook/models"
 )
 
+// The defaults of Config, taken when a field is zero; the server's flags
+// offer the same.
+const (
+	DefaultWorkers      = 100
+	DefaultPerEndpoint  = 4
+	DefaultPollInterval = 20 * time.Millisecond
+	DefaultRetention    = 30 * 24 * time.Hour
+	DefaultUserAgent    = "loadhook/dev"
+)
+
 // Config tunes the engine; zero values take the defaults.
 type Config struct {
-	// Source is the payload's "source" field.
+	// Source is the payload's "source" field (default catalog.DefaultSource).
 	Source string
 	// BaseURL is the server's own URL, used in sample events' links.
 	BaseURL string
-	// Workers is how many attempts may run at once in this process.
+	// Workers is how many attempts may run at once in this process
+	// (default DefaultWorkers).
 	Workers int
-	// PerEndpoint caps the attempts in flight per endpoint in this process.
+	// PerEndpoint caps the attempts in flight per endpoint, across the
+	// cluster (default DefaultPerEndpoint).
 	PerEndpoint int
-	// PollInterval is how often the queue looks for due jobs.
+	// PollInterval is how often the queue looks for due jobs (default
+	// DefaultPollInterval).
 	PollInterval time.Duration
-	// Retention is how long attempts and payloads are kept.
+	// Retention is how long attempts and payloads are kept (default
+	// DefaultRetention).
 	Retention time.Duration
-	// UserAgent is sent with every attempt.
+	// UserAgent is sent with every attempt (default DefaultUserAgent).
 	UserAgent string
 	// Metrics receives the engine's counters; nil records nothing.
 	Metrics *metrics.Metrics
@@ -51,19 +65,19 @@ func (c *Config) defaults() {
 		c.Source = catalog.DefaultSource
 	}
 	if c.Workers <= 0 {
-		c.Workers = 100
+		c.Workers = DefaultWorkers
 	}
 	if c.PerEndpoint <= 0 {
-		c.PerEndpoint = 4
+		c.PerEndpoint = DefaultPerEndpoint
 	}
 	if c.PollInterval <= 0 {
-		c.PollInterval = 20 * time.Millisecond
+		c.PollInterval = DefaultPollInterval
 	}
 	if c.UserAgent == "" {
-		c.UserAgent = "loadhook/dev"
+		c.UserAgent = DefaultUserAgent
 	}
 	if c.Retention <= 0 {
-		c.Retention = 30 * 24 * time.Hour
+		c.Retention = DefaultRetention
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
