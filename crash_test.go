@@ -195,6 +195,35 @@ func (f *crashFixture) messages(t *testing.T) map[string]messageRow {
 	return out
 }
 
+// waitDelivered waits until every accepted message has reached the receiver
+// and every stored message has succeeded, and returns how long after since
+// that was; it fails t if that takes longer than within.
+func (f *crashFixture) waitDelivered(t *testing.T, accepted map[string]bool, since time.Time, within time.Duration) time.Duration {
+	t.Helper()
+	for {
+		seen, _, _ := f.recv.snapshot()
+		missing := 0
+		for id := range accepted {
+			if seen[id] == 0 {
+				missing++
+			}
+		}
+		unfinished := 0
+		for _, m := range f.messages(t) {
+			if m.State != "succeeded" {
+				unfinished++
+			}
+		}
+		if missing == 0 && unfinished == 0 {
+			return time.Since(since)
+		}
+		if time.Since(since) > within {
+			t.Fatalf("after %s: %d accepted messages never arrived, %d messages not succeeded", time.Since(since).Round(time.Second), missing, unfinished)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
 // successfulAttempts counts the successful attempt rows of every message.
 func (f *crashFixture) successfulAttempts(t *testing.T) map[string]int {
 	t.Helper()
@@ -323,30 +352,7 @@ func TestCrashLosesNoAcceptedMessage(t *testing.T) {
 	// for 25 s, by a rescuer that runs every 30 s on the queue's leader,
 	// whose lease must expire first: allow two minutes.
 	start := time.Now()
-	deadline = start.Add(120 * time.Second)
-	for {
-		seen, _, _ := f.recv.snapshot()
-		missing := 0
-		for id := range poster.accepted {
-			if seen[id] == 0 {
-				missing++
-			}
-		}
-		unfinished := 0
-		for _, m := range f.messages(t) {
-			if m.State != "succeeded" {
-				unfinished++
-			}
-		}
-		if missing == 0 && unfinished == 0 {
-			t.Logf("recovered %s after the restart", time.Since(start).Round(time.Millisecond))
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %d accepted messages never arrived, %d messages not succeeded", time.Since(start).Round(time.Second), missing, unfinished)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	t.Logf("recovered %s after the restart", f.waitDelivered(t, poster.accepted, start, 120*time.Second).Round(time.Millisecond))
 	if err := srv.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -139,4 +139,3 @@ func (s *Store) RemoveInstance(ctx context.Context, id string) error {
 	}
 	return nil
 }
-
