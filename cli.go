@@ -229,11 +229,7 @@ func runMigrate(ctx context.Context, env cliEnv, args []string) error {
 	if err := parseFlags(fset, args, false); err != nil {
 		return err
 	}
-	cfg, err := values.dbConfig()
-	if err != nil {
-		return asUsage(err)
-	}
-	d, err := openMigrated(ctx, cfg)
+	d, err := openSettings(ctx, values)
 	if err != nil {
 		return err
 	}
@@ -253,6 +249,16 @@ func runVersion(_ context.Context, env cliEnv, args []string) error {
 
 // openMigrated opens the configured database and migrates it the way serve
 // does at start, the queue's tables included, without starting the engine.
+// openSettings opens and migrates the database the flags and environment
+// name; a bad setting is a usage error.
+func openSettings(ctx context.Context, values settingValues) (*database, error) {
+	cfg, err := values.dbConfig()
+	if err != nil {
+		return nil, asUsage(err)
+	}
+	return openMigrated(ctx, cfg)
+}
+
 func openMigrated(ctx context.Context, cfg *Config) (*database, error) {
 	d, err := openDatabase(cfg)
 	if err != nil {

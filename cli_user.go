@@ -159,11 +159,7 @@ func runTokenCreate(ctx context.Context, env cliEnv, args []string) error {
 	if msg := form.Validate().Name; msg != "" {
 		return usageErrorf("--name: %s", msg)
 	}
-	cfg, err := dbFlags.dbConfig()
-	if err != nil {
-		return asUsage(err)
-	}
-	d, err := openMigrated(ctx, cfg)
+	d, err := openSettings(ctx, dbFlags)
 	if err != nil {
 		return err
 	}

@@ -102,13 +102,11 @@ func attemptView(a models.Attempt) views.AttemptView {
 		Body:            strings.ToValidUTF8(string(a.ResponseBody), "\uFFFD"),
 		BodyBytes:       len(a.ResponseBody),
 		Truncated:       a.Truncated,
-		Duration:        millis(a.DurationMs), DNS: millis(a.DNSMs), Connect: millis(a.ConnectMs), TLS: millis(a.TLSMs), FirstByte: millis(a.FirstByteMs),
-		Success:     a.Success,
-		Explanation: explainAttempt(a),
+		Timing:          a.Timing(),
+		Success:         a.Success,
+		Explanation:     explainAttempt(a),
 	}
 }
-
-func millis(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
 
 // headerLines turns the JSON of an http.Header into sorted rows. A value
 // that cannot be read is shown as it is stored rather than hidden: it is

@@ -128,6 +128,18 @@ type Attempt struct {
 	Success         bool   `gorm:"not null;index:idx_attempts_health,priority:3"`
 }
 
+// Timing is the attempt's phases as durations.
+func (a *Attempt) Timing() catalog.Timing {
+	ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+	return catalog.Timing{Duration: ms(a.DurationMs), DNS: ms(a.DNSMs), Connect: ms(a.ConnectMs), TLS: ms(a.TLSMs), FirstByte: ms(a.FirstByteMs)}
+}
+
+// SetTiming stores t in whole milliseconds.
+func (a *Attempt) SetTiming(t catalog.Timing) {
+	a.DurationMs, a.DNSMs, a.ConnectMs = t.Duration.Milliseconds(), t.DNS.Milliseconds(), t.Connect.Milliseconds()
+	a.TLSMs, a.FirstByteMs = t.TLS.Milliseconds(), t.FirstByte.Milliseconds()
+}
+
 // AllModels lists every table, for migration.
 func AllModels() []any {
 	return []any{&User{}, &Session{}, &APIToken{}, &Endpoint{}, &Event{}, &Message{}, &Attempt{}, &Setting{}, &Instance{}, &RateCounter{}, &IdempotencyKey{}}

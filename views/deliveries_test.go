@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/loadhook/loadhook/catalog"
 )
 
 var viewNow = time.Date(2025, 7, 3, 14, 30, 0, 0, time.UTC)
@@ -250,7 +251,7 @@ func detailProps() DeliveryDetailProps {
 				StatusText:      "Internal Server Error",
 				ResponseHeaders: []HeaderLine{{Name: "X-Evil", Value: `"><img src=x onerror=alert(1)>`}, {Name: "<script>alert(1)</script>", Value: "v"}},
 				Body:            `<script>alert(1)</script>`, BodyBytes: 25, Truncated: true,
-				Duration: 250 * time.Millisecond, DNS: time.Millisecond, FirstByte: 200 * time.Millisecond,
+				Timing:      catalog.Timing{Duration: 250 * time.Millisecond, DNS: time.Millisecond, FirstByte: 200 * time.Millisecond},
 				Explanation: `the receiver answered 500 <script>alert(1)</script>`,
 			}}},
 	}

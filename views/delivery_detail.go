@@ -1,6 +1,10 @@
 package views
 
-import "time"
+import (
+	"time"
+
+	"github.com/loadhook/loadhook/catalog"
+)
 
 // DeliveryDetailProps are the props of one message's page.
 type DeliveryDetailProps struct {
@@ -52,12 +56,8 @@ type AttemptView struct {
 	Body            string
 	BodyBytes       int
 	Truncated       bool
-	Duration        time.Duration
-	DNS             time.Duration
-	Connect         time.Duration
-	TLS             time.Duration
-	FirstByte       time.Duration
-	Success         bool
+	catalog.Timing
+	Success bool
 	// Explanation says in plain words what happened.
 	Explanation string
 }

@@ -158,13 +158,9 @@ type Outcome struct {
 	ResponseHeaders http.Header
 	ResponseBody    []byte
 	Truncated       bool
-	Duration        time.Duration
-	DNS             time.Duration
-	Connect         time.Duration
-	TLS             time.Duration
-	FirstByte       time.Duration
-	ErrorClass      string
-	ErrorDetail     string
+	catalog.Timing
+	ErrorClass  string
+	ErrorDetail string
 	// Blocked is set when the host policy refused every address.
 	Blocked bool
 	// RetryAfter is the wait a 429 or 503 asked for in Retry-After, 0 if none.

@@ -171,7 +171,7 @@ func secrets(ep *models.Endpoint) []string {
 }
 
 func attemptRow(msg *models.Message, ep *models.Endpoint, out *Outcome) *models.Attempt {
-	return &models.Attempt{
+	a := &models.Attempt{
 		MessageID:       msg.ID,
 		EndpointID:      ep.ID,
 		Number:          msg.Attempts,
@@ -182,15 +182,12 @@ func attemptRow(msg *models.Message, ep *models.Endpoint, out *Outcome) *models.
 		ResponseHeaders: headersJSON(out.ResponseHeaders),
 		ResponseBody:    out.ResponseBody,
 		Truncated:       out.Truncated,
-		DurationMs:      out.Duration.Milliseconds(),
-		DNSMs:           out.DNS.Milliseconds(),
-		ConnectMs:       out.Connect.Milliseconds(),
-		TLSMs:           out.TLS.Milliseconds(),
-		FirstByteMs:     out.FirstByte.Milliseconds(),
 		ErrorClass:      out.ErrorClass,
 		ErrorDetail:     out.ErrorDetail,
 		Success:         out.Success(),
 	}
+	a.SetTiming(out.Timing)
+	return a
 }
 
 func headersJSON(h http.Header) string {
