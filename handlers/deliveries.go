@@ -98,11 +98,10 @@ func parseDeliveryQuery(v url.Values, now time.Time) (views.DeliveryQuery, model
 	ignore := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
 
 	if state := strings.TrimSpace(v.Get("state")); state != "" {
-		switch state {
-		case models.StatePending, models.StateRetrying, models.StateSucceeded, models.StateFailed:
+		if _, ok := catalog.LookupMessageState(state); ok {
 			q.State, f.State = state, state
-		default:
-			ignore("Ignored the state %q: choose pending, retrying, succeeded or failed.", clip(state))
+		} else {
+			ignore("Ignored the state %q: choose %s.", clip(state), catalog.MessageStateNames())
 		}
 	}
 	if typ := strings.TrimSpace(v.Get("type")); typ != "" {

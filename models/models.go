@@ -71,12 +71,12 @@ type Event struct {
 	CreatedAt time.Time `gorm:"not null;index"`
 }
 
-// Message states.
+// Message states, as the catalog names them.
 const (
-	StatePending   = "pending"
-	StateRetrying  = "retrying"
-	StateSucceeded = "succeeded"
-	StateFailed    = "failed"
+	StatePending   = catalog.StatePending
+	StateRetrying  = catalog.StateRetrying
+	StateSucceeded = catalog.StateSucceeded
+	StateFailed    = catalog.StateFailed
 )
 
 // Message is the delivery of one event to one endpoint. Its id is the

@@ -5,15 +5,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/paths"
-)
-
-// Message states as the delivery log shows them.
-const (
-	statePending   = "pending"
-	stateRetrying  = "retrying"
-	stateSucceeded = "succeeded"
-	stateFailed    = "failed"
 )
 
 // DeliveriesPath is an endpoint's delivery log with the filters of q.
@@ -32,8 +25,14 @@ type Option struct {
 }
 
 // StateOptions are the states the log can be filtered by.
-var StateOptions = []Option{
-	{statePending, "Pending"}, {stateRetrying, "Retrying"}, {stateSucceeded, "Succeeded"}, {stateFailed, "Failed"},
+var StateOptions = stateOptions()
+
+func stateOptions() []Option {
+	opts := make([]Option, len(catalog.MessageStates))
+	for i, s := range catalog.MessageStates {
+		opts[i] = Option{s.Name, s.Label}
+	}
+	return opts
 }
 
 // DeliveryQuery is the filter form of the delivery log as the user sent it,
@@ -90,7 +89,7 @@ type DeliveryRow struct {
 }
 
 // InFlight reports whether the message still has attempts coming.
-func (r DeliveryRow) InFlight() bool { return r.State == statePending || r.State == stateRetrying }
+func (r DeliveryRow) InFlight() bool { return catalog.InFlight(r.State) }
 
 // result is what the last attempt got: a status, else an error class.
 func (r DeliveryRow) result() string {

@@ -1330,7 +1330,7 @@ func deliveryRow(r DeliveryRow, now time.Time) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if r.State == stateRetrying && r.NextAttemptAt != nil {
+		if r.State == catalog.StateRetrying && r.NextAttemptAt != nil {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 128, "<small class=\"muted next-attempt\" data-testid=\"next-attempt\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -40,7 +40,7 @@ type DeliveryStatusProps struct {
 
 // InFlight reports whether attempts are still coming.
 func (p DeliveryStatusProps) InFlight() bool {
-	return p.State == statePending || p.State == stateRetrying
+	return catalog.InFlight(p.State)
 }
 
 // AttemptView is one HTTP attempt as the page shows it. Every string in it
