@@ -12,10 +12,12 @@ import (
 // cpuSample is the CPU time used so far by the server and by this process.
 type cpuSample struct {
 	server, harness time.Duration
-	machine         time.Duration // every process on the machine
-	dbWait          time.Duration
-	dbWaits         int64
-	inProcess       bool
+	// postgres is the database's part of server (0 on SQLite).
+	postgres  time.Duration
+	machine   time.Duration // every process on the machine
+	dbWait    time.Duration
+	dbWaits   int64
+	inProcess bool
 }
 
 func (b *bench) cpu() cpuSample {
@@ -30,11 +32,14 @@ func (b *bench) cpu() cpuSample {
 	} else if c, err := b.srv.CPU(); err == nil {
 		s.server = c
 	}
+	if c, ok := b.srv.(*clusterServer); ok {
+		s.postgres, _ = c.PostgresCPU()
+	}
 	return s
 }
 
 func (s cpuSample) sub(o cpuSample) cpuSample {
-	return cpuSample{server: s.server - o.server, harness: s.harness - o.harness, machine: s.machine - o.machine,
+	return cpuSample{server: s.server - o.server, postgres: s.postgres - o.postgres, harness: s.harness - o.harness, machine: s.machine - o.machine,
 		dbWait: s.dbWait - o.dbWait, dbWaits: s.dbWaits - o.dbWaits, inProcess: s.inProcess}
 }
 
@@ -45,8 +50,13 @@ func (s cpuSample) describe(wall time.Duration, deliveries int) string {
 			s.harness.Seconds(), cores(s.harness), cores(max(s.machine-s.harness, 0)), thousands(float64(s.dbWaits)), cores(s.dbWait))
 	}
 	other := max(s.machine-s.server-s.harness, 0)
-	return fmt.Sprintf("server %.1f s (%.2f cores, %.0f µs per delivery); harness + receiver %.1f s (%.2f cores); other processes %.2f cores",
-		s.server.Seconds(), cores(s.server), float64(s.server.Microseconds())/float64(deliveries), s.harness.Seconds(), cores(s.harness), cores(other))
+	perDelivery := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(deliveries) }
+	split := ""
+	if s.postgres > 0 {
+		split = fmt.Sprintf(": app %.0f + Postgres %.0f", perDelivery(s.server-s.postgres), perDelivery(s.postgres))
+	}
+	return fmt.Sprintf("server %.1f s (%.2f cores, %.0f µs per delivery%s); harness + receiver %.1f s (%.2f cores); other processes %.2f cores",
+		s.server.Seconds(), cores(s.server), perDelivery(s.server), split, s.harness.Seconds(), cores(s.harness), cores(other))
 }
 
 // cpuOf is the server's CPU time so far, or 0 when it cannot be told.

@@ -49,13 +49,22 @@ func (b *bench) freshDB(name string) (string, error) {
 // them in turn, and CPU counts every process plus, on Postgres, every
 // Postgres process, so the cost per delivery includes the database's.
 type clusterServer struct {
-	procs    []*procServer
-	next     atomic.Int64
-	postgres bool
+	procs []*procServer
+	next  atomic.Int64
+	// postmaster is the pid of the Postgres server under test (0 on
+	// SQLite): only its processes count, not another Postgres on the box.
+	postmaster int
 }
 
 func startCluster(ctx context.Context, binary, dsn, secret string, env []string, n int, log io.Writer) (*clusterServer, error) {
-	c := &clusterServer{postgres: strings.Contains(dsn, "://")}
+	c := &clusterServer{}
+	if strings.Contains(dsn, "://") {
+		pid, err := postmasterOf(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		c.postmaster = pid
+	}
 	for range n {
 		p, err := startProcess(ctx, binary, dsn, secret, env, log)
 		if err != nil {
@@ -93,14 +102,19 @@ func (c *clusterServer) CPU() (time.Duration, error) {
 		}
 		sum += d
 	}
-	if c.postgres {
-		d, err := postgresCPU()
-		if err != nil {
-			return 0, err
-		}
-		sum += d
+	d, err := c.PostgresCPU()
+	if err != nil {
+		return 0, err
 	}
-	return sum, nil
+	return sum + d, nil
+}
+
+// PostgresCPU is the database's part of CPU: 0 on SQLite.
+func (c *clusterServer) PostgresCPU() (time.Duration, error) {
+	if c.postmaster == 0 {
+		return 0, nil
+	}
+	return postgresCPU(c.postmaster)
 }
 
 func (c *clusterServer) Stop(ctx context.Context) (string, error) {
@@ -114,44 +128,70 @@ func (c *clusterServer) Stop(ctx context.Context) (string, error) {
 	return strings.Join(how, "; "), errors.Join(errs...)
 }
 
-// postgresCPU is the CPU time of every Postgres process on this machine:
-// each live process's own, plus what the postmaster's exited children used
-// (cutime and cstime), so backends that closed mid-run still count.
-func postgresCPU() (time.Duration, error) {
+// postmasterOf finds the pid of the Postgres server behind dsn: the parent
+// of the backend serving a connection to it. It must run on this machine.
+func postmasterOf(ctx context.Context, dsn string) (int, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return 0, fmt.Errorf("connect to %s: %w", dsn, err)
+	}
+	defer db.Close()
+	var backend int
+	if err := db.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		return 0, fmt.Errorf("find the postgres backend: %w", err)
+	}
+	f, err := procStat(backend)
+	if err != nil {
+		return 0, fmt.Errorf("postgres backend %d is not on this machine, so its CPU cannot be counted: %w", backend, err)
+	}
+	parent, _ := strconv.Atoi(f[1])
+	return parent, nil
+}
+
+// procStat is the fields of /proc/pid/stat after the command name: state,
+// ppid, … utime (index 11), stime, cutime, cstime.
+func procStat(pid int) ([]string, error) {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil, err
+	}
+	close := bytes.LastIndexByte(raw, ')')
+	if close < 0 {
+		return nil, fmt.Errorf("unreadable /proc/%d/stat", pid)
+	}
+	f := strings.Fields(string(raw[close+1:]))
+	if len(f) < 15 {
+		return nil, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	return f, nil
+}
+
+// postgresCPU is the CPU time of one Postgres server, the postmaster and
+// its children: each live child's own, plus what the postmaster's exited
+// children used (cutime and cstime), so backends that closed mid-run still
+// count. Another Postgres on the machine (a test server) is left out.
+func postgresCPU(postmaster int) (time.Duration, error) {
+	f, err := procStat(postmaster)
+	if err != nil {
+		return 0, fmt.Errorf("postgres server %d: %w", postmaster, err)
+	}
+	ticks := parseTicks(f[11]) + parseTicks(f[12]) + parseTicks(f[13]) + parseTicks(f[14])
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return 0, fmt.Errorf("list processes: %w", err)
 	}
-	var ticks int64
-	found := false
 	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
 			continue
 		}
-		raw, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		f, err := procStat(pid)
 		if err != nil {
 			continue // exited meanwhile
 		}
-		open, close := bytes.IndexByte(raw, '('), bytes.LastIndexByte(raw, ')')
-		if open < 0 || close < open || !bytes.HasPrefix(raw[open+1:close], []byte("postgres")) {
-			continue
+		if parent, _ := strconv.Atoi(f[1]); parent == postmaster {
+			ticks += parseTicks(f[11]) + parseTicks(f[12])
 		}
-		f := strings.Fields(string(raw[close+1:]))
-		if len(f) < 15 {
-			continue
-		}
-		// Fields after the name: state ppid … utime(12) stime(13) cutime(14) cstime(15), 1-based from state.
-		parent, _ := strconv.Atoi(f[1])
-		own := parseTicks(f[11]) + parseTicks(f[12])
-		if !isPostgres(parent) {
-			// The postmaster: its reaped children's time too.
-			own += parseTicks(f[13]) + parseTicks(f[14])
-		}
-		ticks += own
-		found = true
-	}
-	if !found {
-		return 0, errors.New("no postgres process found on this machine")
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond, nil
 }
@@ -159,11 +199,6 @@ func postgresCPU() (time.Duration, error) {
 func parseTicks(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
-}
-
-func isPostgres(pid int) bool {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	return err == nil && strings.HasPrefix(string(raw), "postgres")
 }
 
 var _ server = (*clusterServer)(nil)
