@@ -6,61 +6,46 @@ import (
 	"testing"
 )
 
-func TestValidateSignUp(t *testing.T) {
+func TestValidateAuthForms(t *testing.T) {
+	signUp := func(f AuthForm) AuthErrors { return f.ValidateSignUp() }
+	logIn := func(f AuthForm) AuthErrors { return f.ValidateLogIn() }
 	tests := []struct {
+		validate        func(AuthForm) AuthErrors
 		email, password string
 		emailErr, pwErr string
 	}{
-		{"ada@example.com", "0123456789", "", ""},
-		{"ada@example.com", strings.Repeat("é", 128), "", ""},
-		{"", "0123456789", "Enter your email", ""},
-		{"ada", "0123456789", "like name@example.com", ""},
-		{"ada@localhost", "0123456789", "like name@example.com", ""},
-		{"ada@@example.com", "0123456789", "like name@example.com", ""},
-		{"ada <ada@example.com>", "0123456789", "like name@example.com", ""},
-		{strings.Repeat("a", 250) + "@example.com", "0123456789", "too long", ""},
-		{"ada@example.com", "", "", "Choose a password"},
-		{"ada@example.com", "012345678", "", "at least 10"},
-		{"ada@example.com", strings.Repeat("x", 129), "", "at most 128"},
-		{"ada\x00@example.com", "0123456789", "control characters", ""},
-		{"ad\xe9@example.com", "0123456789", "valid UTF-8", ""},
-		{"ADA\xe9@example.com", "0123456789", "valid UTF-8", ""},
-		{"ada@example.com", "0123456789\x00", "", "control characters"},
-		{"ada@example.com", "0123456789\n", "", "control characters"},
-		{"ada@example.com", "01234567\xe9\xff", "", "valid UTF-8"},
+		{signUp, "ada@example.com", "0123456789", "", ""},
+		{signUp, "ada@example.com", strings.Repeat("é", 128), "", ""},
+		{signUp, "", "0123456789", "Enter your email", ""},
+		{signUp, "ada", "0123456789", "like name@example.com", ""},
+		{signUp, "ada@localhost", "0123456789", "like name@example.com", ""},
+		{signUp, "ada@@example.com", "0123456789", "like name@example.com", ""},
+		{signUp, "ada <ada@example.com>", "0123456789", "like name@example.com", ""},
+		{signUp, strings.Repeat("a", 250) + "@example.com", "0123456789", "too long", ""},
+		{signUp, "ada@example.com", "", "", "Choose a password"},
+		{signUp, "ada@example.com", "012345678", "", "at least 10"},
+		{signUp, "ada@example.com", strings.Repeat("x", 129), "", "at most 128"},
+		{signUp, "ada\x00@example.com", "0123456789", "control characters", ""},
+		{signUp, "ad\xe9@example.com", "0123456789", "valid UTF-8", ""},
+		{signUp, "ADA\xe9@example.com", "0123456789", "valid UTF-8", ""},
+		{signUp, "ada@example.com", "0123456789\x00", "", "control characters"},
+		{signUp, "ada@example.com", "0123456789\n", "", "control characters"},
+		{signUp, "ada@example.com", "01234567\xe9\xff", "", "valid UTF-8"},
+		{logIn, "ada@example.com", "anything", "", ""},
+		{logIn, "", "", "Enter your email", "Enter your password"},
+		{logIn, "ada\x00@example.com", "anything", "control characters", ""},
+		{logIn, "ad\xe9@example.com", "anything", "valid UTF-8", ""},
+		{logIn, "ada@example.com", "any\x00thing", "", "control characters"},
+		{logIn, "ada@example.com", "any\xffthing", "", "valid UTF-8"},
 	}
 	for _, tc := range tests {
 		f := ParseAuthForm(url.Values{"email": {tc.email}, "password": {tc.password}})
-		errs := f.ValidateSignUp()
+		errs := tc.validate(f)
 		if !strings.Contains(errs.Email, tc.emailErr) || (tc.emailErr == "") != (errs.Email == "") {
 			t.Errorf("%q: email error %q, want %q", tc.email, errs.Email, tc.emailErr)
 		}
 		if !strings.Contains(errs.Password, tc.pwErr) || (tc.pwErr == "") != (errs.Password == "") {
 			t.Errorf("%q/%d: password error %q, want %q", tc.email, len(tc.password), errs.Password, tc.pwErr)
-		}
-	}
-}
-
-func TestValidateLogInRefusesBadBytes(t *testing.T) {
-	tests := []struct {
-		email, password string
-		emailErr, pwErr string
-	}{
-		{"ada@example.com", "anything", "", ""},
-		{"", "", "Enter your email", "Enter your password"},
-		{"ada\x00@example.com", "anything", "control characters", ""},
-		{"ad\xe9@example.com", "anything", "valid UTF-8", ""},
-		{"ada@example.com", "any\x00thing", "", "control characters"},
-		{"ada@example.com", "any\xffthing", "", "valid UTF-8"},
-	}
-	for _, tc := range tests {
-		f := ParseAuthForm(url.Values{"email": {tc.email}, "password": {tc.password}})
-		errs := f.ValidateLogIn()
-		if !strings.Contains(errs.Email, tc.emailErr) || (tc.emailErr == "") != (errs.Email == "") {
-			t.Errorf("%q: email error %q, want %q", tc.email, errs.Email, tc.emailErr)
-		}
-		if !strings.Contains(errs.Password, tc.pwErr) || (tc.pwErr == "") != (errs.Password == "") {
-			t.Errorf("%q: password error %q, want %q", tc.password, errs.Password, tc.pwErr)
 		}
 	}
 }

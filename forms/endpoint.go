@@ -310,15 +310,23 @@ func normalizeURL(raw string) (string, string) {
 	return normalized, ""
 }
 
-func checkURL(raw string) string {
-	if raw == "" {
-		return "Enter the URL that should receive the webhooks."
-	}
-	if !utf8.ValidString(raw) {
+// checkTyped is where every check of a typed value starts: it is there,
+// it is valid UTF-8, and it is at most max characters long.
+func checkTyped(value string, max int, missing, tooLong string) string {
+	switch {
+	case value == "":
+		return missing
+	case !utf8.ValidString(value):
 		return msgInvalidUTF8
+	case utf8.RuneCountInString(value) > max:
+		return tooLong + strconv.Itoa(max) + " characters."
 	}
-	if utf8.RuneCountInString(raw) > MaxURLLen {
-		return "The URL is too long: use at most " + strconv.Itoa(MaxURLLen) + " characters."
+	return ""
+}
+
+func checkURL(raw string) string {
+	if msg := checkTyped(raw, MaxURLLen, "Enter the URL that should receive the webhooks.", "The URL is too long: use at most "); msg != "" {
+		return msg
 	}
 	if strings.Contains(raw, " ") || catalog.CheckText(raw, "") != catalog.TextOK {
 		return "The URL can't contain spaces or control characters."
@@ -452,14 +460,8 @@ func checkHeaderName(name string) string {
 }
 
 func checkHeaderValue(value string) string {
-	if value == "" {
-		return "Enter a value, or remove the header."
-	}
-	if !utf8.ValidString(value) {
-		return msgInvalidUTF8
-	}
-	if utf8.RuneCountInString(value) > MaxHeaderValueLen {
-		return "Use at most " + strconv.Itoa(MaxHeaderValueLen) + " characters."
+	if msg := checkTyped(value, MaxHeaderValueLen, "Enter a value, or remove the header.", "Use at most "); msg != "" {
+		return msg
 	}
 	if strings.ContainsAny(value, "\r\n\x00") {
 		return "Header values can't contain line breaks or NUL characters."
