@@ -59,8 +59,8 @@ func endpointCard(ep models.Endpoint, sum models.EndpointSummary) views.Endpoint
 	if sum.HasMessages() {
 		card.Last = &views.LastDelivery{State: sum.LastState, Status: sum.LastStatus, At: sum.LastAt}
 	}
-	if pct, ok := sum.SuccessRate(); ok {
-		card.Rate = &views.SuccessRate{Percent: pct, Succeeded: sum.Succeeded, Finished: sum.Finished, Window: summaryWindow}
+	if pct, ok := sum.Health.Rate(); ok {
+		card.Rate = &views.SuccessRate{Percent: pct, Succeeded: sum.Health.Delivered, Finished: sum.Health.Finished, Window: summaryWindow}
 	}
 	return card
 }

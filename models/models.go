@@ -24,11 +24,15 @@ type User struct {
 // APIToken authenticates the platform's calls to the event API. Only a SHA-256
 // hash of the token is stored; Prefix is kept so the user can recognise it.
 type APIToken struct {
-	ID         int64     `gorm:"primaryKey"`
-	UserID     int64     `gorm:"not null;index"`
-	Name       string    `gorm:"size:100;not null"`
-	Prefix     string    `gorm:"size:16;not null"`
-	Hash       string    `gorm:"size:64;not null;uniqueIndex"`
+	ID     int64  `gorm:"primaryKey"`
+	UserID int64  `gorm:"not null;index"`
+	Name   string `gorm:"size:100;not null"`
+	Prefix string `gorm:"size:16;not null"`
+	Hash   string `gorm:"size:64;not null;uniqueIndex"`
+	// Scope is catalog.ScopeEvents or catalog.ScopeManage. The default
+	// (catalog.ScopeEvents, written out as the tag needs) makes the tokens
+	// created before scopes existed event-only when the column is added.
+	Scope      string    `gorm:"size:16;not null;default:events"`
 	CreatedAt  time.Time `gorm:"not null"`
 	LastUsedAt *time.Time
 }
@@ -46,6 +50,11 @@ type Endpoint struct {
 	Enabled bool   `gorm:"not null"`
 	// DisabledReason says why the engine disabled the endpoint (e.g. 410 Gone).
 	DisabledReason string `gorm:"size:500;not null;default:''"`
+	// DisabledAt is when the endpoint was turned off; nil while enabled.
+	DisabledAt *time.Time
+	// EnabledAt is when it was last turned on (nil: since it was created);
+	// failures before it do not count towards automatic disabling.
+	EnabledAt *time.Time
 
 	HeadersSealed        []byte `gorm:"column:headers_sealed"`
 	SecretSealed         []byte `gorm:"column:secret_sealed;not null"`

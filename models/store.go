@@ -182,7 +182,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, e *Endpoint) error {
 		return err
 	}
 	res := s.db.WithContext(ctx).Model(&Endpoint{}).Where("id = ? AND user_id = ?", e.ID, e.UserID).
-		Select("url", "description", "events", "enabled", "disabled_reason", "headers_sealed", "secret_sealed",
+		Select("url", "description", "events", "enabled", "disabled_reason", "disabled_at", "enabled_at", "headers_sealed", "secret_sealed",
 			"previous_secret_sealed", "previous_secret_until", "updated_at").
 		Updates(e)
 	if res.Error != nil {
@@ -263,10 +263,15 @@ func (s *Store) DeleteEndpoint(ctx context.Context, userID, id int64) error {
 	})
 }
 
-// SetEndpointEnabled turns deliveries to an endpoint on or off.
+// SetEndpointEnabled turns deliveries to an endpoint on or off, noting
+// when (see Endpoint.DisabledAt and EnabledAt).
 func (s *Store) SetEndpointEnabled(ctx context.Context, userID, id int64, enabled bool) error {
-	res := s.db.WithContext(ctx).Model(&Endpoint{}).Where("id = ? AND user_id = ?", id, userID).
-		Updates(map[string]any{"enabled": enabled, "disabled_reason": "", "updated_at": time.Now().UTC()})
+	now := time.Now().UTC()
+	change := map[string]any{"enabled": enabled, "disabled_reason": "", "disabled_at": &now, "updated_at": now}
+	if enabled {
+		change["disabled_at"], change["enabled_at"] = nil, &now
+	}
+	res := s.db.WithContext(ctx).Model(&Endpoint{}).Where("id = ? AND user_id = ?", id, userID).Updates(change)
 	if res.Error != nil {
 		return fmt.Errorf("set endpoint %d enabled: %w", id, res.Error)
 	}
@@ -279,7 +284,7 @@ func (s *Store) SetEndpointEnabled(ctx context.Context, userID, id int64, enable
 // DisableEndpoint turns an endpoint off on the engine's behalf, saying why.
 func (s *Store) DisableEndpoint(ctx context.Context, id int64, reason string) error {
 	err := s.db.WithContext(ctx).Model(&Endpoint{}).Where("id = ?", id).
-		Updates(map[string]any{"enabled": false, "disabled_reason": reason, "updated_at": time.Now().UTC()}).Error
+		Updates(map[string]any{"enabled": false, "disabled_reason": reason, "disabled_at": time.Now().UTC(), "updated_at": time.Now().UTC()}).Error
 	if err != nil {
 		return fmt.Errorf("disable endpoint %d: %w", id, err)
 	}
