@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -50,16 +49,7 @@ func newClusterFixture(t *testing.T, endpoints int, recv http.Handler) *clusterF
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { seed.Close() })
-	userID, token, err := seed.AddUser(t.Context(), "cluster@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range endpoints {
-		if _, err := seed.AddEndpoint(t.Context(), userID, fmt.Sprintf("%s/hook/%d", rs.URL, i), "TEST_STARTED,TEST_FINISH"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f.token, f.reader = token, seed.DB()
+	f.token, f.reader = seedUserWithEndpoints(t, seed, "cluster@example.com", rs.URL, endpoints), seed.DB()
 	t.Cleanup(func() {
 		if t.Failed() {
 			f.dumpLog(t)
@@ -242,13 +232,7 @@ func TestClusterSurvivesAKilledInstance(t *testing.T) {
 			t.Errorf("message %s has %d successful attempt records, want 1", id, okAttempts[id])
 		}
 	}
-	var dups []string
-	for id, n := range seen {
-		if n > 1 {
-			dups = append(dups, fmt.Sprintf("%s×%d", id, n))
-		}
-	}
-	sort.Strings(dups)
+	dups := redelivered(seen)
 	t.Logf("%d messages accepted, %d delivered more than once (same webhook-id; at-least-once)", len(accepted), len(dups))
 }
 

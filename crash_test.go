@@ -123,16 +123,7 @@ func newCrashFixture(t *testing.T, endpoints int, delay func() time.Duration) *c
 	if err != nil {
 		t.Fatal(err)
 	}
-	userID, token, err := seed.AddUser(t.Context(), "crash@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range endpoints {
-		if _, err := seed.AddEndpoint(t.Context(), userID, fmt.Sprintf("%s/hook/%d", rs.URL, i), "TEST_STARTED,TEST_FINISH"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f.token = token
+	f.token = seedUserWithEndpoints(t, seed, "crash@example.com", rs.URL, endpoints)
 	f.reader = seed.DB()
 	t.Cleanup(func() { seed.Close() })
 	t.Cleanup(func() {
@@ -289,6 +280,36 @@ func (p *eventPoster) run(ctx context.Context, baseURL string, workers int) {
 	wg.Wait()
 }
 
+// seedUserWithEndpoints adds a user with n endpoints on the receiver at
+// receiverURL (paths /hook/0…), subscribed to the two events the tests
+// post, and returns the user's API token.
+func seedUserWithEndpoints(t *testing.T, seed *serverproc.Seeder, email, receiverURL string, n int) string {
+	t.Helper()
+	userID, token, err := seed.AddUser(t.Context(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if _, err := seed.AddEndpoint(t.Context(), userID, fmt.Sprintf("%s/hook/%d", receiverURL, i), "TEST_STARTED,TEST_FINISH"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return token
+}
+
+// redelivered lists the webhook-ids a receiver saw more than once, as
+// "msg_…×n", sorted.
+func redelivered(seen map[string]int) []string {
+	var dups []string
+	for id, n := range seen {
+		if n > 1 {
+			dups = append(dups, fmt.Sprintf("%s×%d", id, n))
+		}
+	}
+	sort.Strings(dups)
+	return dups
+}
+
 func TestCrashLosesNoAcceptedMessage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts, kills and restarts the server binary (about a minute)")
@@ -384,13 +405,7 @@ func TestCrashLosesNoAcceptedMessage(t *testing.T) {
 	// A message whose attempt reached the receiver but whose record had not
 	// committed at the kill is sent again: at-least-once, as Standard
 	// Webhooks receivers expect (they deduplicate on webhook-id).
-	var dups []string
-	for id, n := range seen {
-		if n > 1 {
-			dups = append(dups, fmt.Sprintf("%s×%d", id, n))
-		}
-	}
-	sort.Strings(dups)
+	dups := redelivered(seen)
 	shown := dups
 	if len(shown) > 10 {
 		shown = shown[:10]
