@@ -10,6 +10,9 @@ const (
 	StateRetrying  = "retrying"
 	StateSucceeded = "succeeded"
 	StateFailed    = "failed"
+	// StateWaiting is a message held behind an earlier message of its test
+	// run to the same endpoint, until that one succeeded or finally failed.
+	StateWaiting = "waiting"
 )
 
 // MessageState is one state with the words and the badge tone the pages
@@ -23,6 +26,7 @@ type MessageState struct {
 
 // MessageStates lists every state, in the order a delivery passes them.
 var MessageStates = []MessageState{
+	{StateWaiting, "Waiting", "info"},
 	{StatePending, "Pending", "info"},
 	{StateRetrying, "Retrying", "warning"},
 	{StateSucceeded, "Succeeded", "success"},
@@ -51,4 +55,6 @@ func MessageStateNames() string {
 
 // InFlight reports whether a message in state may still be attempted
 // without anyone asking.
-func InFlight(state string) bool { return state == StatePending || state == StateRetrying }
+func InFlight(state string) bool {
+	return state == StatePending || state == StateRetrying || state == StateWaiting
+}

@@ -42,7 +42,9 @@ type AttemptRecord struct {
 
 // RecordAttempts stores attempts and their messages' new states in one
 // transaction; the engine batches concurrent attempts into one commit.
-func (s *Store) RecordAttempts(ctx context.Context, records []AttemptRecord) error {
+// then, when not nil, runs last in the same transaction (the engine queues
+// the messages that waited for the ones finished here).
+func (s *Store) RecordAttempts(ctx context.Context, records []AttemptRecord, then func(*Tx) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		attempts := make([]*Attempt, len(records))
 		for i, r := range records {
@@ -55,6 +57,9 @@ func (s *Store) RecordAttempts(ctx context.Context, records []AttemptRecord) err
 			if err := saveMessageState(tx, r.Message); err != nil {
 				return err
 			}
+		}
+		if then != nil {
+			return then(&Tx{db: tx})
 		}
 		return nil
 	})

@@ -86,6 +86,7 @@ const (
 	StateRetrying  = catalog.StateRetrying
 	StateSucceeded = catalog.StateSucceeded
 	StateFailed    = catalog.StateFailed
+	StateWaiting   = catalog.StateWaiting
 )
 
 // Message is the delivery of one event to one endpoint. Its id is the
@@ -105,11 +106,15 @@ type Message struct {
 	MaxAttempts    int `gorm:"not null"`
 	FirstAttemptAt *time.Time
 	NextAttemptAt  *time.Time
-	LastStatus     int       `gorm:"not null;default:0"`
-	LastErrorClass string    `gorm:"size:24;not null;default:''"`
-	LastDurationMs int64     `gorm:"not null;default:0"`
-	CreatedAt      time.Time `gorm:"not null;index"`
-	UpdatedAt      time.Time `gorm:"not null"`
+	LastStatus     int    `gorm:"not null;default:0"`
+	LastErrorClass string `gorm:"size:24;not null;default:''"`
+	LastDurationMs int64  `gorm:"not null;default:0"`
+	// RunKey is RunKey(endpoint, testRunId), "" for an event without one.
+	RunKey string `gorm:"size:32;not null;default:''"`
+	// WaitingFor is the message this one waits for, while StateWaiting.
+	WaitingFor string    `gorm:"size:40;not null;default:''"`
+	CreatedAt  time.Time `gorm:"not null;index"`
+	UpdatedAt  time.Time `gorm:"not null"`
 }
 
 // Attempt is the record of one HTTP attempt of a message.
@@ -151,7 +156,7 @@ func (a *Attempt) SetTiming(t catalog.Timing) {
 
 // AllModels lists every table, for migration.
 func AllModels() []any {
-	return []any{&User{}, &Session{}, &APIToken{}, &Endpoint{}, &Event{}, &Message{}, &Attempt{}, &Setting{}, &Instance{}, &RateCounter{}, &IdempotencyKey{}}
+	return []any{&User{}, &Session{}, &APIToken{}, &Endpoint{}, &Event{}, &Message{}, &Attempt{}, &Setting{}, &Instance{}, &RateCounter{}, &IdempotencyKey{}, &RunTail{}}
 }
 
 // Session is a signed-in browser. The cookie carries only the session id, so

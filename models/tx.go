@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/loadhook/loadhook/catalog"
 )
 
 // Tx is one database transaction. Store methods that take a *Tx run inside
@@ -114,7 +116,7 @@ func (s *Store) ReopenMessage(tx *Tx, userID int64, messageID string, now time.T
 	if err != nil {
 		return nil, err
 	}
-	if msg.State == StatePending || msg.State == StateRetrying {
+	if catalog.InFlight(msg.State) {
 		return nil, ErrNotRedeliverable
 	}
 	msg.State, msg.MaxAttempts, msg.NextAttemptAt, msg.UpdatedAt = StatePending, msg.Attempts+1, &now, now

@@ -88,6 +88,7 @@ func (s *Service) publishWith(ctx context.Context, userID int64, in catalog.Even
 	}
 	req := &publishRequest{
 		event:   models.Event{ID: models.NewID(models.EventIDPrefix), UserID: userID, Type: in.Type, Test: test, Payload: body},
+		runID:   in.TestRunID(),
 		targets: targets,
 		idem:    idem,
 		done:    make(chan error, 1),
@@ -116,7 +117,9 @@ func (s *Service) publishWith(ctx context.Context, userID int64, in catalog.Even
 
 // publishRequest is one event waiting to be stored with its messages.
 type publishRequest struct {
-	event   models.Event
+	event models.Event
+	// runID is the event's testRunId: its messages go in order per endpoint.
+	runID   string
 	targets func(*models.Tx) ([]int64, error)
 	// idem, when set, is claimed in the batch's transaction; replay says
 	// the key was already used, so nothing was stored for this request.
@@ -170,7 +173,7 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 				msg := models.Message{
 					ID: models.NewID(models.MessageIDPrefix), EventID: r.event.ID, EndpointID: endpointID, UserID: r.event.UserID,
 					EventType: r.event.Type, Test: r.event.Test, State: models.StatePending, MaxAttempts: MaxAttempts,
-					NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now,
+					NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now, RunKey: models.RunKey(endpointID, r.runID),
 				}
 				msgs = append(msgs, msg)
 				fresh = append(fresh, models.Delivery{Message: msg, Payload: r.event.Payload})
@@ -178,16 +181,20 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 				r.published.Messages = append(r.published.Messages, PublishedMessage{ID: msg.ID, EndpointID: endpointID})
 			}
 		}
+		// Messages behind an earlier one of their test run wait, jobless.
+		if err := s.store.OrderRuns(tx, msgs); err != nil {
+			return err
+		}
 		if err := s.store.CreateDeliveries(tx, events, msgs); err != nil {
 			return err
 		}
-		if len(msgs) == 0 {
+		if jobs = runnable(msgs, jobs); len(jobs) == 0 {
 			return nil
 		}
 		// Offered before the commit, so a worker that fetches a job the
 		// moment it is committed finds its copy; should the commit fail, the
 		// copies are never asked for.
-		s.handoff.put(fresh)
+		s.handoff.put(runnable(msgs, fresh))
 		return s.enqueue(ctx, tx, jobs)
 	})
 	if err == nil {

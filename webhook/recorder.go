@@ -20,7 +20,7 @@ func (s *Service) storeRecords(batch []recordRequest) {
 	for i, req := range batch {
 		records[i] = req.record
 	}
-	err := s.store.RecordAttempts(context.Background(), records)
+	err := s.store.RecordAttempts(context.Background(), records, s.releaseRecorded(records))
 	if err == nil {
 		for _, r := range records {
 			s.cfg.Metrics.Attempt(attemptOutcome(r.Attempt), r.Attempt.ErrorClass, time.Duration(r.Attempt.DurationMs)*time.Millisecond)

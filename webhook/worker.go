@@ -79,6 +79,9 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 	if msg.State == models.StateSucceeded || msg.State == models.StateFailed || msg.Attempts >= msg.MaxAttempts {
 		return nil // already finished: a duplicate job after a crash
 	}
+	if msg.State == models.StateWaiting {
+		return nil // behind an earlier message of its run, which queues it when final
+	}
 	now := time.Now()
 	if msg.NextAttemptAt != nil && msg.NextAttemptAt.After(now.Add(5*time.Millisecond)) {
 		return river.JobSnooze(msg.NextAttemptAt.Sub(now))
@@ -158,7 +161,7 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 func (s *Service) stopDisabled(ctx context.Context, msg *models.Message) error {
 	msg.State, msg.NextAttemptAt = models.StateFailed, nil
 	msg.LastStatus, msg.LastErrorClass, msg.LastDurationMs = 0, ClassDisabled, 0
-	return s.store.SaveMessageState(ctx, msg)
+	return s.saveFinalState(ctx, msg)
 }
 
 // secrets lists the signing secrets: the current one, then a rotated-out one
