@@ -115,7 +115,7 @@ func messageCounts(q *gorm.DB, since time.Time) (map[int64]MessageHealth, error)
 }
 
 // streakStartSQL is, for the endpoint e, the id after which a failed message
-// belongs to its failing streak: its newest delivered message's id ('' if
+// belongs to its failing streak: its newest delivered message's id (empty if
 // none). Message ids sort by creation time; the index on (endpoint_id,
 // state, id) makes it one seek.
 const streakStartSQL = `COALESCE((SELECT d.id FROM messages d WHERE d.endpoint_id = e.id AND d.state = ? ORDER BY d.id DESC LIMIT 1), '')`
@@ -249,21 +249,4 @@ func (s *Store) AutoDisableEndpoint(ctx context.Context, endpointID int64, reaso
 		return false, fmt.Errorf("disable failing endpoint %d: %w", endpointID, res.Error)
 	}
 	return res.RowsAffected == 1, nil
-}
-
-// ReplayableMessageIDs lists, oldest first and at most max, the failed
-// messages of a disabled endpoint's last failing streak: those created
-// after its newest delivered message and since it was last enabled,
-// including those stopped when it was turned off.
-func (s *Store) ReplayableMessageIDs(ctx context.Context, userID, endpointID int64, max int) ([]string, error) {
-	var ids []string
-	err := s.db.WithContext(ctx).Table("endpoints e").
-		Joins(`JOIN messages f ON f.endpoint_id = e.id AND f.state = ?
-			AND f.id > `+streakStartSQL+` AND f.created_at >= COALESCE(e.enabled_at, e.created_at)`,
-			StateFailed, StateSucceeded).
-		Where("e.id = ? AND e.user_id = ?", endpointID, userID).Order("f.id").Limit(max).Pluck("f.id", &ids).Error
-	if err != nil {
-		return nil, fmt.Errorf("list the failed messages of endpoint %d: %w", endpointID, err)
-	}
-	return ids, nil
 }

@@ -55,6 +55,12 @@ type Config struct {
 	Retention time.Duration
 	// UserAgent is sent with every attempt (default DefaultUserAgent).
 	UserAgent string
+	// AutoDisableAfter turns off an endpoint whose every message has failed
+	// for this long (default DefaultAutoDisableAfter); negative never does.
+	AutoDisableAfter time.Duration
+	// AutoDisableMinMessages is how many failed messages that takes at
+	// least (default DefaultAutoDisableMinMessages).
+	AutoDisableMinMessages int
 	// Metrics receives the engine's counters; nil records nothing.
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
@@ -78,6 +84,12 @@ func (c *Config) defaults() {
 	}
 	if c.Retention <= 0 {
 		c.Retention = DefaultRetention
+	}
+	if c.AutoDisableAfter == 0 {
+		c.AutoDisableAfter = DefaultAutoDisableAfter
+	}
+	if c.AutoDisableMinMessages <= 0 {
+		c.AutoDisableMinMessages = DefaultAutoDisableMinMessages
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -87,7 +87,11 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 		return river.JobSnooze(msg.NextAttemptAt.Sub(now))
 	}
 	if !endpoint.Enabled {
-		return s.stopDisabled(ctx, msg)
+		// The cache may be a second old: a message replayed just after its
+		// endpoint was enabled again must not be stopped.
+		if enabled, err := s.store.EndpointEnabled(ctx, msg.EndpointID); err != nil || !enabled {
+			return s.stopDisabledUnless(ctx, msg, err)
+		}
 	}
 	if !s.limiter.acquire(ctx, msg.EndpointID, 200*time.Millisecond) {
 		// The endpoint has its share of attempts in flight: come back later.
@@ -150,6 +154,9 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 	if msg.State == models.StateRetrying {
 		// Measured after the record's commit, which the rest includes.
 		return river.JobSnooze(max(time.Until(*msg.NextAttemptAt), 0))
+	}
+	if msg.State == models.StateFailed {
+		s.afterFinalFailure(ctx, msg) // autodisable.go
 	}
 	return nil
 }
