@@ -35,6 +35,10 @@ type Config struct {
 	PollInterval time.Duration
 	LogLevel     string
 	MetricsAddr  string
+	// AutoDisableAfter and AutoDisableMinMessages are when the engine turns
+	// a failing endpoint off; a negative AutoDisableAfter never does.
+	AutoDisableAfter       time.Duration
+	AutoDisableMinMessages int
 	// TrustedProxies are the load balancers allowed to name the client in
 	// X-Forwarded-For.
 	TrustedProxies []*net.IPNet
@@ -61,6 +65,8 @@ var settings = []setting{
 	{"trusted-proxies", "LOADHOOK_TRUSTED_PROXIES", "", "load balancers (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client; empty trusts none"},
 	{"metrics-addr", "LOADHOOK_METRICS_ADDR", "", "where /metrics is served: empty for the main listener, host:port for a listener of its own, or off"},
 	{"log-level", "LOADHOOK_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"auto-disable-after", "LOADHOOK_AUTO_DISABLE_AFTER", fmt.Sprintf("%dh", int(webhook.DefaultAutoDisableAfter.Hours())), "turn an endpoint off once every message to it has failed for this long; off never does"},
+	{"auto-disable-min-messages", "LOADHOOK_AUTO_DISABLE_MIN_MESSAGES", strconv.Itoa(webhook.DefaultAutoDisableMinMessages), "...and at least this many messages have failed"},
 }
 
 // secretFlag names the one setting whose value is never printed.
@@ -177,10 +183,32 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if cfg.PerEndpoint, err = strconv.Atoi(get("per-endpoint")); err != nil || cfg.PerEndpoint < 1 {
 		return nil, fmt.Errorf("per-endpoint %q: want a whole number of at least 1", get("per-endpoint"))
 	}
+	if cfg.AutoDisableAfter, err = parseAutoDisableAfter(get("auto-disable-after")); err != nil {
+		return nil, err
+	}
+	if cfg.AutoDisableMinMessages, err = strconv.Atoi(get("auto-disable-min-messages")); err != nil || cfg.AutoDisableMinMessages < 1 {
+		return nil, fmt.Errorf("auto-disable-min-messages %q: want a whole number of at least 1", get("auto-disable-min-messages"))
+	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = baseURLFor(cfg.Addr)
 	}
 	return cfg, nil
+}
+
+// autoDisableOff is the auto-disable-after value that turns it off.
+const autoDisableOff = "off"
+
+// parseAutoDisableAfter reads auto-disable-after: a positive duration, or
+// off (a negative duration, as webhook.Config takes it).
+func parseAutoDisableAfter(v string) (time.Duration, error) {
+	if v == autoDisableOff {
+		return -1, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("auto-disable-after %q: want a positive duration such as 24h, or %s", v, autoDisableOff)
+	}
+	return d, nil
 }
 
 // loadSecret returns the configured secret, or one generated on first start

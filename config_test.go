@@ -45,6 +45,11 @@ func TestParseConfig(t *testing.T) {
 		{"bad trusted proxy", nil, map[string]string{"LOADHOOK_TRUSTED_PROXIES": "lb.internal"}, nil, "trusted-proxies"},
 		{"db max conns", []string{"-db-max-conns", "8"}, nil, func(c *Config) bool { return c.DBMaxConns == 8 }, ""},
 		{"bad db max conns", []string{"-db-max-conns", "1"}, nil, nil, "db-max-conns"},
+		{"auto-disable", nil, map[string]string{"LOADHOOK_AUTO_DISABLE_AFTER": "72h", "LOADHOOK_AUTO_DISABLE_MIN_MESSAGES": "50"},
+			func(c *Config) bool { return c.AutoDisableAfter == 72*time.Hour && c.AutoDisableMinMessages == 50 }, ""},
+		{"auto-disable off", []string{"-auto-disable-after", "off"}, nil, func(c *Config) bool { return c.AutoDisableAfter < 0 }, ""},
+		{"bad auto-disable-after", []string{"-auto-disable-after", "0"}, nil, nil, "auto-disable-after"},
+		{"bad auto-disable-min-messages", []string{"-auto-disable-min-messages", "none"}, nil, nil, "auto-disable-min-messages"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,7 +105,8 @@ func TestEngineDefaultsAreTheFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Workers != webhook.DefaultWorkers || c.PerEndpoint != webhook.DefaultPerEndpoint ||
-		c.PollInterval != webhook.DefaultPollInterval || c.Retention != webhook.DefaultRetention || c.Source != catalog.DefaultSource {
+		c.PollInterval != webhook.DefaultPollInterval || c.Retention != webhook.DefaultRetention || c.Source != catalog.DefaultSource ||
+		c.AutoDisableAfter != webhook.DefaultAutoDisableAfter || c.AutoDisableMinMessages != webhook.DefaultAutoDisableMinMessages {
 		t.Fatalf("flag defaults %d workers, %d per endpoint, %v poll, %v retention, source %q differ from the engine's",
 			c.Workers, c.PerEndpoint, c.PollInterval, c.Retention, c.Source)
 	}

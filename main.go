@@ -57,7 +57,7 @@ func run(ctx context.Context, cfg *Config) error {
 		hooks, err = webhook.NewService(ctx, d.store, policy, nil, webhook.Config{
 			Source: cfg.Source, BaseURL: cfg.BaseURL, Workers: cfg.Workers, PerEndpoint: cfg.PerEndpoint,
 			PollInterval: cfg.PollInterval, Retention: cfg.Retention, UserAgent: "loadhook/" + version, Logger: log,
-			Metrics: meters,
+			Metrics: meters, AutoDisableAfter: cfg.AutoDisableAfter, AutoDisableMinMessages: cfg.AutoDisableMinMessages,
 		})
 		return err
 	})
