@@ -304,3 +304,23 @@ func TestOrderRunsRaceWithTheFinalStateOfTheTail(t *testing.T) {
 		})
 	}
 }
+
+// Deleting an endpoint forgets its runs' order with its messages.
+func TestDeleteEndpointForgetsItsRuns(t *testing.T) {
+	s := openTestStore(t)
+	u, err := s.CreateUser(t.Context(), "runs@example.com", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := &Endpoint{UserID: u.ID, URL: "https://example.com/hook", Events: "TEST_STARTED", Enabled: true, Secret: "whsec_x"}
+	if err := s.CreateEndpoint(t.Context(), ep); err != nil {
+		t.Fatal(err)
+	}
+	publishRun(t, s, runMsg(ep.ID, "A"), runMsg(ep.ID, "A"))
+	if err := s.DeleteEndpoint(t.Context(), u.ID, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := tails(t, s); len(got) != 0 {
+		t.Fatalf("tails left after deleting the endpoint: %+v", got)
+	}
+}
