@@ -71,6 +71,8 @@ type bench struct {
 	retryToken string
 	isoToken   string
 	runID      atomic.Int64 // makes every event body unique
+	// distinctRunIDs gives each throughput event a testRunId of its own.
+	distinctRunIDs bool
 
 	rows         []row
 	phase        string  // the phase running, for the report's order
@@ -171,7 +173,7 @@ func (b *bench) run(ctx context.Context) error {
 	if want["throughput"] {
 		b.phase = "throughput"
 		b.rss.takePeak()
-		if err := b.throughput(ctx, baseline); err != nil {
+		if err := b.throughputRuns(ctx, baseline); err != nil {
 			return fmt.Errorf("throughput: %w", err)
 		}
 		peak = b.rss.takePeak()

@@ -137,7 +137,7 @@ func (b *bench) throughput(ctx context.Context, base *baselineResult) error {
 	seenBefore := b.recv.okDistinct.Load()
 	bodies := make([][]byte, n)
 	for i := range bodies {
-		bodies[i] = b.startedEvent()
+		bodies[i] = b.throughputEvent()
 	}
 	if b.opts.cpuProfile != "" {
 		f, err := os.Create(b.opts.cpuProfile)
