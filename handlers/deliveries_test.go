@@ -915,8 +915,10 @@ func TestExplainAttempt(t *testing.T) {
 		{"redirect", models.Attempt{ResponseStatus: 301, ErrorClass: webhook.ClassRedirect, ErrorDetail: "the receiver answered 301: redirects are not followed (Location: https://x)"},
 			"the receiver answered 301: redirects are not followed (Location: https://x)"},
 		{"redirect without detail", models.Attempt{ResponseStatus: 302, ErrorClass: webhook.ClassRedirect}, "the receiver answered 302: redirects are not followed"},
-		{"blocked", models.Attempt{ErrorClass: webhook.ClassBlocked, ErrorDetail: "blocked: 10.0.0.5 is a private address"}, "blocked: 10.0.0.5 is a private address"},
-		{"blocked without detail", models.Attempt{ErrorClass: webhook.ClassBlocked}, "blocked: the address is not allowed by this server's host policy"},
+		// The recorded detail names LOADHOOK_ALLOWED_HOSTS: the operator's words.
+		{"blocked", models.Attempt{ErrorClass: webhook.ClassBlocked, ErrorDetail: "blocked: 10.0.0.5 is a private address (set LOADHOOK_ALLOWED_HOSTS=external,private to allow it)"},
+			"not sent: the URL points to a private network address; use a public URL"},
+		{"blocked without detail", models.Attempt{ErrorClass: webhook.ClassBlocked}, "not sent: the URL points to a private network address; use a public URL"},
 		{"timeout", models.Attempt{ErrorClass: webhook.ClassTimeout, ErrorDetail: "no answer within 10 s"}, "no answer within 10 s"},
 		{"timeout without detail", models.Attempt{ErrorClass: webhook.ClassTimeout}, "no answer within 10 s"},
 		{"slow body", models.Attempt{ResponseStatus: 200, ErrorClass: webhook.ClassTimeout}, "the receiver answered 200 OK but did not send the whole body within 10 s"},

@@ -85,7 +85,9 @@ func (s *Server) validateEndpoint(ctx context.Context, form *forms.EndpointForm)
 		if err := s.hooks.Policy().CheckURL(ctx, form.URL, nil); err != nil {
 			var blocked *hostguard.BlockedError
 			if errors.As(err, &blocked) {
-				errs.URL = blocked.Error()
+				// The setting that would allow it is the operator's to change.
+				s.log.Info("endpoint URL refused by the host policy", "url", form.URL, "why", blocked.Error())
+				errs.URL = "This URL " + hostguard.UserRefusal + "."
 			} else {
 				errs.URL = "That URL can't be used: " + err.Error()
 			}

@@ -159,6 +159,12 @@ func (p *HostPolicy) String() string {
 	return strings.Join(items, ",")
 }
 
+// UserRefusal is what a user reads about a refused address, after "This
+// URL" or "the URL": the user can't change the host policy, so it says what
+// to do instead. BlockedError's own text names the setting that would allow
+// the address, which is for the operator's log.
+const UserRefusal = "points to a private network address; use a public URL"
+
 // BlockedError says what was refused, in plain words.
 type BlockedError struct {
 	Host   string     // the requested host, as given in the URL

@@ -53,7 +53,7 @@ func Explain(class string) string {
 	case ClassTimeout:
 		return "no answer within " + timeoutText
 	case ClassBlocked:
-		return "blocked: the address is not allowed by this server's host policy"
+		return "not sent: the URL " + hostguard.UserRefusal
 	case ClassDNS:
 		return "the host name could not be resolved"
 	case ClassRefused:
@@ -78,6 +78,108 @@ func Explain(class string) string {
 	return "the attempt failed: " + class
 }
 
+// Advice is what the receiver's owner can do about a failed attempt, and
+// the section of the delivery-failures page (paths.DeliveryHelp) that says
+// more.
+type Advice struct {
+	Text    string
+	Section string
+}
+
+// AdviceFor says what to do about an attempt of an error class that got
+// status (0 without an answer). A success needs no advice: the zero Advice.
+func AdviceFor(class string, status int) Advice {
+	switch {
+	case class == ClassHTTPStatus || (class == "" && status > 0):
+		return adviceForStatus(status)
+	case class == ClassTimeout:
+		return Advice{"Answer 2xx within " + timeoutText + "; queue the work and reply first.", ClassTimeout}
+	case class == ClassBlocked:
+		return Advice{"Use a public URL: loadhook sends webhooks only to the addresses its operator allows.", ClassBlocked}
+	case class == ClassDNS:
+		return Advice{"Check the host name for typos, and that it resolves in public DNS.", ClassDNS}
+	case class == ClassRefused:
+		return Advice{"Check that the receiver is running and listening on the URL's port.", ClassRefused}
+	case class == ClassReset:
+		return Advice{"Check the receiver's logs: it closed the connection before answering, often a crash or a proxy's limit.", ClassReset}
+	case class == ClassTLS:
+		return Advice{"Serve a certificate for this host name from a public authority (not self-signed), and TLS 1.2 or newer.", ClassTLS}
+	case class == ClassConnection:
+		return Advice{"Check that the host is reachable from the internet: firewalls, security groups, allow-lists.", ClassConnection}
+	case class == ClassRedirect:
+		return Advice{"Redirects are not followed: use the final URL.", ClassRedirect}
+	case class == ClassDisabled:
+		return Advice{"Enable the endpoint, then redeliver the message.", ClassDisabled}
+	case class == ClassInvalid:
+		return Advice{"Check the endpoint's URL and custom headers.", ClassInvalid}
+	}
+	return Advice{}
+}
+
+// adviceForStatus says what to do about an error status.
+func adviceForStatus(status int) Advice {
+	switch {
+	case status == http.StatusGone:
+		return Advice{"410 Gone disables the endpoint: enable it again once the receiver takes deliveries.", sectionGone}
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return Advice{"Check how the receiver authenticates: the endpoint's custom headers, or its signature check against this endpoint's secret.", sectionAuth}
+	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
+		return Advice{"Check the URL's path: the receiver has no POST route there.", sectionNotFound}
+	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
+		return Advice{"The receiver is busy: the attempt is retried, after its Retry-After up to " + timeoutText + ".", sectionBusy}
+	case status >= 500:
+		return Advice{"Look for the error in the receiver's logs; answer 2xx once the event is accepted.", sectionServerError}
+	}
+	return Advice{"The receiver refused the request: check what it expects (path, headers, body) in its logs.", sectionClientError}
+}
+
+// Sections of the delivery-failures page for the answers of adviceForStatus;
+// the other sections are named by their error class.
+const (
+	sectionGone        = "gone"
+	sectionAuth        = "unauthorized"
+	sectionNotFound    = "not-found"
+	sectionBusy        = "busy"
+	sectionServerError = "server-error"
+	sectionClientError = "client-error"
+)
+
+// Failure is one entry of the delivery-failures page: what an attempt got,
+// in Explain's or ExplainAttempt's words, and the advice for it.
+type Failure struct {
+	Title   string
+	Explain string
+	Advice
+}
+
+// Failures lists every failure the delivery log explains, in the order the
+// delivery-failures page shows them; each Section is the anchor the log's
+// advice links to.
+func Failures() []Failure {
+	status := func(title string, code int) Failure {
+		return Failure{title, ExplainAttempt(ClassHTTPStatus, code, "", false), adviceForStatus(code)}
+	}
+	class := func(title, c string) Failure { return Failure{title, Explain(c), AdviceFor(c, 0)} }
+	return []Failure{
+		class("Timeout", ClassTimeout),
+		status("Server error (5xx)", http.StatusInternalServerError),
+		status("Busy (429, 503)", http.StatusServiceUnavailable),
+		status("Unauthorized (401, 403)", http.StatusUnauthorized),
+		status("Not found (404, 405)", http.StatusNotFound),
+		status("Gone (410)", http.StatusGone),
+		status("Other client errors (4xx)", http.StatusBadRequest),
+		{"Redirect (3xx)", redirectDetail(http.StatusMovedPermanently), AdviceFor(ClassRedirect, 0)},
+		class("Connection refused", ClassRefused),
+		class("Connection reset", ClassReset),
+		class("Host not found (DNS)", ClassDNS),
+		class("TLS handshake", ClassTLS),
+		class("Connection failed", ClassConnection),
+		class("Blocked: not sent", ClassBlocked),
+		class("Endpoint disabled: not sent", ClassDisabled),
+		class("Request could not be built", ClassInvalid),
+	}
+}
+
 // timeoutText is AttemptTimeout as the sentences say it ("10 s").
 var timeoutText = strconv.Itoa(int(AttemptTimeout/time.Second)) + " s"
 
@@ -95,6 +197,10 @@ func ExplainAttempt(class string, status int, detail string, success bool) strin
 		return redirectDetail(status)
 	case class == ClassTimeout && status > 0:
 		return "the receiver answered " + answered + " but did not send the whole body within " + timeoutText
+	case class == ClassBlocked:
+		// The recorded detail names the setting that would allow the
+		// address: words for the operator, not for the user.
+		return Explain(class)
 	case detail != "":
 		return detail
 	}
