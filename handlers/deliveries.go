@@ -69,7 +69,7 @@ func deliveryRows(msgs []models.Message) []views.DeliveryRow {
 			ID: m.ID, EventType: m.EventType, Test: m.Test, State: m.State,
 			Attempts: m.Attempts, MaxAttempts: m.MaxAttempts, LastStatus: m.LastStatus, LastError: m.LastErrorClass,
 			LastDuration: time.Duration(m.LastDurationMs) * time.Millisecond,
-			CreatedAt:    m.CreatedAt, NextAttemptAt: m.NextAttemptAt,
+			CreatedAt:    m.CreatedAt, NextAttemptAt: m.NextAttemptAt, WaitingFor: m.WaitingFor,
 		}
 	}
 	return rows

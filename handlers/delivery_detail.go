@@ -83,6 +83,7 @@ func deliveryStatus(d *models.DeliveryDetail, csrf string, now time.Time) views.
 	p := views.DeliveryStatusProps{
 		MessageID: d.Message.ID, CSRF: csrf, State: d.Message.State, Attempts: d.Message.Attempts,
 		MaxAttempts: d.Message.MaxAttempts, NextAttemptAt: d.Message.NextAttemptAt, Now: now,
+		WaitingFor: d.Message.WaitingFor,
 	}
 	for _, a := range d.Attempts {
 		p.AttemptList = append(p.AttemptList, attemptView(a))

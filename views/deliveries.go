@@ -86,6 +86,7 @@ type DeliveryRow struct {
 	LastDuration  time.Duration
 	CreatedAt     time.Time
 	NextAttemptAt *time.Time
+	WaitingFor    string // the earlier message of its test run a waiting message waits for
 }
 
 // InFlight reports whether the message still has attempts coming.

@@ -34,6 +34,7 @@ type DeliveryStatusProps struct {
 	Attempts      int
 	MaxAttempts   int
 	NextAttemptAt *time.Time
+	WaitingFor    string // as in DeliveryRow
 	AttemptList   []AttemptView
 	Now           time.Time
 }
