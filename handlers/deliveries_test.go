@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -223,7 +224,7 @@ func TestDeliveryFilters(t *testing.T) {
 	checks := []struct{ got, want string }{
 		{row.Find(`[data-testid="delivery-type"]`).Text(), "TEST_FAILED"},
 		{row.Find(`[data-testid="state-badge"]`).Text(), "Retrying"},
-		{row.Find(`[data-testid="delivery-attempts"]`).Text(), "2/4"},
+		{row.Find(`[data-testid="delivery-attempts"]`).Text(), "Attempt 2 failed"},
 		{row.Find(`[data-testid="delivery-result"]`).Text(), "503"},
 		{strings.TrimSpace(row.Find(`[data-testid="delivery-duration"]`).Text()), "42 ms"},
 		{row.Find(`[data-testid="delivery-time"]`).Text(), "just now"},
@@ -240,7 +241,7 @@ func TestDeliveryFilters(t *testing.T) {
 	if res.find(`[data-message-id="`+ok.ID+`"] [data-testid="test-badge"]`).Length() != 0 {
 		t.Error("a real event has the Test badge")
 	}
-	if !strings.Contains(row.Find(`[data-testid="next-attempt"]`).Text(), "next in") {
+	if !strings.Contains(row.Find(`[data-testid="next-attempt"]`).Text(), "Next retry in") {
 		t.Errorf("retrying row's next attempt = %q", row.Find(`[data-testid="next-attempt"]`).Text())
 	}
 	title := row.Find(`[data-testid="delivery-time"]`).AttrOr("title", "")
@@ -369,7 +370,7 @@ func TestDeliveryListFragmentRefreshesWhileInFlight(t *testing.T) {
 	inflight := app.seedMessage(uid, ep, seedMsg{state: models.StateRetrying, status: 500, attempts: 1})
 	frag = c.get(deliveriesPath(ep, "type=TEST_STARTED")).wantStatus(http.StatusOK)
 	list := frag.testid("delivery-list")
-	if list.AttrOr("hx-trigger", "") != "every 1s" || list.AttrOr("hx-swap", "") != "outerHTML" {
+	if list.AttrOr("hx-trigger", "") != "every 1s" || list.AttrOr("hx-swap", "") != "morph:outerHTML" {
 		t.Errorf("in-flight list: hx-trigger %q hx-swap %q", list.AttrOr("hx-trigger", ""), list.AttrOr("hx-swap", ""))
 	}
 	if got := list.AttrOr("hx-get", ""); got != deliveriesPath(ep, "type=TEST_STARTED") {
@@ -444,15 +445,28 @@ func TestEndpointPageShowsDeliveriesAndHealth(t *testing.T) {
 	if health.Length() != 2 {
 		t.Fatalf("health windows = %d", health.Length())
 	}
-	type hw struct{ rate, latency string }
+	type hw struct{ rate, counts, attempts, latency string }
+	text := func(s *goquery.Selection, id string) string {
+		return strings.Join(strings.Fields(s.Find(`[data-testid="`+id+`"]`).Text()), " ")
+	}
 	got := []hw{}
 	health.Each(func(_ int, s *goquery.Selection) {
-		got = append(got, hw{s.Find(`[data-testid="health-rate"]`).Text(), strings.Join(strings.Fields(s.Find(`[data-testid="health-latency"]`).Text()), " ")})
+		got = append(got, hw{text(s, "health-rate"), text(s, "health-counts"), text(s, "health-attempts"), text(s, "health-latency")})
 	})
+	// The headline counts messages (13 delivered in 24 h; the week adds a
+	// failed one); attempts, retries included, come second, labelled.
 	// p50 of 100,200,300,400 is the 2nd (offset 1); p95 the 3rd (offset 2).
-	wantHealth := []hw{{"75.0%", "p50 200 ms · p95 300 ms"}, {"37.5%", "p50 400 ms · p95 1.0 s"}}
+	wantHealth := []hw{
+		{"100%", "13 of 13 messages delivered", "Attempts: 75.0% succeeded (3 of 4 attempts)", "p50 200 ms · p95 300 ms"},
+		{"92.9%", "13 of 14 messages delivered", "Attempts: 37.5% succeeded (3 of 8 attempts)", "p50 400 ms · p95 1.0 s"},
+	}
 	if !slices.Equal(got, wantHealth) {
 		t.Errorf("health = %+v, want %+v", got, wantHealth)
+	}
+	// One truth: the list shows the overview's 24-hour figure.
+	card := c.get("/profile/integrations/webhook").wantStatus(http.StatusOK).testid("endpoint-card")
+	if rate := text(card, "endpoint-rate"); rate != "Last 24 hours: "+got[0].rate+" "+got[0].counts {
+		t.Errorf("the list says %q, the overview %q %q", rate, got[0].rate, got[0].counts)
 	}
 
 	chart := section.Find(`[data-testid="attempts-chart"]`)
@@ -488,7 +502,7 @@ func TestSendTestEvent(t *testing.T) {
 
 	// Without JavaScript: back to the endpoint page with a flash.
 	res := c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_FINISH"}})
-	res.wantRedirect(endpointPath(ep, "") + "#recent-deliveries")
+	res.wantRedirect(endpointPath(ep, ""))
 	var msgs []models.Message
 	app.db.Where("endpoint_id = ?", ep).Find(&msgs)
 	if len(msgs) != 1 || !msgs[0].Test || msgs[0].EventType != "TEST_FINISH" || msgs[0].State != models.StatePending {
@@ -552,7 +566,7 @@ func TestDeliveryDetail(t *testing.T) {
 		{res.testid("event-type").Text(), "TEST_FAILED"},
 		{strings.TrimSpace(res.testid("delivery-kind").Text()), "Real event"},
 		{res.find(`[data-testid="delivery-status"] [data-testid="state-badge"]`).Text(), "Failed"},
-		{res.testid("attempts-used").Text(), "2/4 attempts"},
+		{res.testid("attempts-used").Text(), "Failed after 2 attempts"},
 		{res.testid("payload").Text(), "{\n  \"type\": \"notification\",\n  \"eventType\": \"TEST_FAILED\",\n  \"metadata\": {\n    \"testRunId\": \"42\"\n  }\n}"},
 		{res.testid("payload-raw").Text(), payload},
 		{res.testid("copy-payload").AttrOr("data-copy", ""), "#payload-raw"},
@@ -633,7 +647,7 @@ func TestDeliveryDetailMasksCredentials(t *testing.T) {
 		catalog.Header{Name: "Authorization", Value: secret}, catalog.Header{Name: "X-Api-Key", Value: "key-value-abcdef"})
 
 	res := c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}})
-	res.wantRedirect(endpointPath(ep, "") + "#recent-deliveries")
+	res.wantRedirect(endpointPath(ep, ""))
 	var msg models.Message
 	app.db.Where("endpoint_id = ?", ep).Take(&msg)
 	app.waitState(msg.ID, models.StateSucceeded, 10*time.Second)
@@ -817,7 +831,7 @@ func TestRedeliverThroughTheEngine(t *testing.T) {
 	if got := page.testid("attempt").First().AttrOr("data-number", ""); got != "5" {
 		t.Errorf("newest attempt = %s", got)
 	}
-	if got := page.testid("attempts-used").Text(); got != "5/5 attempts" {
+	if got := page.testid("attempts-used").Text(); got != "Delivered on redelivery" {
 		t.Errorf("attempts used = %q", got)
 	}
 }
@@ -838,7 +852,7 @@ func TestResendFailed(t *testing.T) {
 	okMsg := app.seedMessage(uid, ep, seedMsg{state: models.StateSucceeded, status: 200, attempts: 1, age: time.Minute})
 	c.get("/profile/integrations/webhook") // shows, and so clears, the welcome flash
 
-	c.post(endpointPath(ep, "resend-failed"), url.Values{"range": {"24h"}}).wantRedirect(endpointPath(ep, "") + "#recent-deliveries")
+	c.post(endpointPath(ep, "resend-failed"), url.Values{"range": {"24h"}}).wantRedirect(endpointPath(ep, ""))
 	if flash := c.get(endpointPath(ep, "")).testid("flash").Text(); flash != "Redelivering 2 failed messages from the last 24 hours." {
 		t.Errorf("flash = %q", flash)
 	}
@@ -859,11 +873,11 @@ func TestResendFailed(t *testing.T) {
 		t.Errorf("queued jobs = %d, want 2", n)
 	}
 
-	c.post(endpointPath(ep, "resend-failed"), url.Values{"range": {"7d"}}).wantRedirect(endpointPath(ep, "") + "#recent-deliveries")
+	c.post(endpointPath(ep, "resend-failed"), url.Values{"range": {"7d"}}).wantRedirect(endpointPath(ep, ""))
 	if flash := c.get(endpointPath(ep, "")).testid("flash").Text(); flash != "Redelivering 1 failed message from the last 7 days." {
 		t.Errorf("flash = %q", flash)
 	}
-	c.post(endpointPath(ep, "resend-failed"), url.Values{"range": {"1h"}}).wantRedirect(endpointPath(ep, "") + "#recent-deliveries")
+	c.post(endpointPath(ep, "resend-failed"), url.Values{"range": {"1h"}}).wantRedirect(endpointPath(ep, ""))
 	if flash := c.get(endpointPath(ep, "")).testid("flash").Text(); flash != "No failed deliveries in the last hour: nothing to resend." {
 		t.Errorf("flash = %q", flash)
 	}
@@ -896,7 +910,7 @@ func TestWebhookListAfterRealDeliveries(t *testing.T) {
 	if got := card.Find(`[data-testid="state-badge"]`).Text(); got != "Succeeded" {
 		t.Errorf("last delivery = %q", got)
 	}
-	if got := strings.Join(strings.Fields(card.Find(`[data-testid="endpoint-rate"]`).Text()), " "); got != "24 h success 100% (2/2)" {
+	if got := strings.Join(strings.Fields(card.Find(`[data-testid="endpoint-rate"]`).Text()), " "); got != "Last 24 hours: 100% 2 of 2 messages delivered" {
 		t.Errorf("rate = %q", got)
 	}
 }
@@ -975,7 +989,7 @@ func TestSendTestEventRateLimit(t *testing.T) {
 	c := app.signUp("ada@example.com")
 	ep := app.seedEndpoint(app.user("ada@example.com").ID, "https://93.184.215.14/a")
 	for range 30 {
-		c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}}).wantRedirect(endpointPath(ep, "") + "#recent-deliveries")
+		c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}}).wantRedirect(endpointPath(ep, ""))
 	}
 	res := c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}}).wantStatus(http.StatusTooManyRequests)
 	if !strings.Contains(res.testid("error-message").Text(), "Too many test events") {
@@ -983,5 +997,54 @@ func TestSendTestEventRateLimit(t *testing.T) {
 	}
 	if n := app.count("messages"); n != 30 {
 		t.Fatalf("%d messages, want 30: the refused test must store nothing", n)
+	}
+}
+
+// TestRedeliveryIsTold: the delivery log tells a user's redeliveries from
+// the engine's retries by what came before each attempt.
+func TestRedeliveryIsTold(t *testing.T) {
+	ok := models.Attempt{Success: true, ResponseStatus: 200}
+	fail := models.Attempt{ResponseStatus: 500, ErrorClass: webhook.ClassHTTPStatus}
+	blocked := models.Attempt{ErrorClass: webhook.ClassBlocked}
+	gone := models.Attempt{ResponseStatus: 410, ErrorClass: webhook.ClassHTTPStatus}
+	numbered := func(as ...models.Attempt) []models.Attempt {
+		out := make([]models.Attempt, len(as))
+		for i, a := range as {
+			a.Number = i + 1
+			out[i] = a
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		attempts []models.Attempt
+		msg      models.Message
+		want     []bool
+		row      bool
+	}{
+		{"delivered at once", numbered(ok), models.Message{State: models.StateSucceeded, Attempts: 1, MaxAttempts: 4}, []bool{false}, false},
+		{"retried, then delivered", numbered(fail, fail, ok), models.Message{State: models.StateSucceeded, Attempts: 3, MaxAttempts: 4}, []bool{false, false, false}, false},
+		{"failed 4 times, redelivered twice", numbered(fail, fail, fail, fail, fail, ok), models.Message{State: models.StateSucceeded, Attempts: 6, MaxAttempts: 6},
+			[]bool{false, false, false, false, true, true}, true},
+		{"delivered, then redelivered", numbered(ok, ok), models.Message{State: models.StateSucceeded, Attempts: 2, MaxAttempts: 2}, []bool{false, true}, true},
+		{"blocked, then redelivered", numbered(blocked, ok), models.Message{State: models.StateSucceeded, Attempts: 2, MaxAttempts: 2}, []bool{false, true}, true},
+		{"gone, then redelivered", numbered(gone, ok), models.Message{State: models.StateSucceeded, Attempts: 2, MaxAttempts: 2}, []bool{false, true}, true},
+		{"stopped while disabled, then redelivered", numbered(fail, ok), models.Message{State: models.StateSucceeded, Attempts: 2, MaxAttempts: 2}, []bool{false, true}, true},
+		{"redelivery queued", numbered(fail, fail, fail, fail), models.Message{State: models.StatePending, Attempts: 4, MaxAttempts: 5}, []bool{false, false, false, false}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := deliveryStatus(&models.DeliveryDetail{Message: tt.msg, Attempts: tt.attempts}, "", time.Now())
+			var got []bool
+			for _, a := range p.AttemptList {
+				got = append(got, a.Redelivery)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("redeliveries = %v, want %v", got, tt.want)
+			}
+			if p.Redelivered != tt.row {
+				t.Errorf("message redelivered = %v, want %v", p.Redelivered, tt.row)
+			}
+		})
 	}
 }

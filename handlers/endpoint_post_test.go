@@ -18,7 +18,7 @@ func TestEndpointPostOpening(t *testing.T) {
 	}
 	for _, target := range []struct{ name, path string }{
 		{"create", "/profile/integrations/webhook/endpoints/new"},
-		{"update", endpointPath(id, "")},
+		{"update", endpointPath(id, "edit")},
 	} {
 		form := validEndpoint()
 		form.Set("action", "add-header")

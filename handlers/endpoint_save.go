@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -36,24 +35,19 @@ func eventGroups() []views.EventGroup {
 }
 
 // renderEndpointPage renders the endpoint form with status; ep is nil for a
-// new endpoint. The edit page also loads the endpoint's deliveries section.
+// new endpoint. The form is all the page holds: the secret, health and
+// deliveries are on the overview.
 func (s *Server) renderEndpointPage(c echo.Context, status int, ep *models.Endpoint, form forms.EndpointForm, errs forms.EndpointErrors) error {
 	title := "Add endpoint"
 	if ep != nil {
-		title = "Edit endpoint"
+		title = "Edit " + views.EndpointName(ep.Description, ep.URL)
 	}
 	props := views.EndpointPageProps{Page: s.page(c, title, views.NavWebhook), Form: form, Errors: errs, Groups: eventGroups()}
+	props.Try = shownTrial(c) // set by tryEndpoint, nil otherwise
 	if ep != nil {
 		props.ID = ep.ID
 		props.DisabledReason = ep.DisabledReason
-		if ep.PreviousSecret != "" && ep.PreviousSecretUntil != nil {
-			props.PreviousSecretUntil = ep.PreviousSecretUntil
-		}
-		deliveries, err := s.endpointDeliveries(c.Request().Context(), ep, props.Page.CSRF)
-		if err != nil {
-			return err
-		}
-		props.Deliveries = &deliveries
+		props.SavedName = views.EndpointName(ep.Description, ep.URL)
 	}
 	return s.render(c, status, views.EndpointPage(props))
 }
@@ -135,14 +129,11 @@ func (s *Server) createEndpoint(c echo.Context) error {
 	ctx := c.Request().Context()
 	user := currentUser(c)
 	if !errs.Any() {
-		ep := &models.Endpoint{
-			UserID: user.ID, URL: form.URL, Description: form.Description, Events: strings.Join(form.Events, ","),
-			Enabled: form.Enabled, Headers: form.SavedHeaders(), Secret: catalog.GenerateSecret(),
-		}
+		ep := newEndpointFrom(user.ID, form)
 		err := s.store.CreateEndpoint(ctx, ep)
 		switch {
 		case errors.Is(err, models.ErrTooManyEndpoints):
-			errs.Form = fmt.Sprintf("You already have %d endpoints, the most an account can have. Delete one to add another.", models.MaxEndpointsPerUser)
+			errs.Form = msgTooManyEndpoints
 		case err != nil:
 			return fmt.Errorf("create endpoint for user %d: %w", user.ID, err)
 		default:
@@ -154,16 +145,14 @@ func (s *Server) createEndpoint(c echo.Context) error {
 	return s.renderEndpointPage(c, http.StatusUnprocessableEntity, nil, form, errs)
 }
 
-// editEndpoint renders the form of a saved endpoint, credentials masked.
+// editEndpoint renders the form of a saved endpoint, credentials masked:
+// the page of its own that the overview's Edit opens.
 func (s *Server) editEndpoint(c echo.Context) error {
 	ep, err := s.loadEndpoint(c)
 	if err != nil {
 		return err
 	}
-	form := forms.EndpointFormFrom(forms.SavedEndpoint{
-		URL: ep.URL, Description: ep.Description, Events: ep.EventTypes(), Enabled: ep.Enabled, Headers: ep.Headers,
-	})
-	return s.renderEndpointPage(c, http.StatusOK, ep, form, forms.EndpointErrors{})
+	return s.renderEndpointPage(c, http.StatusOK, ep, savedEndpointForm(ep), forms.EndpointErrors{})
 }
 
 // updateEndpoint saves changes; masked header values sent back unchanged
@@ -180,17 +169,11 @@ func (s *Server) updateEndpoint(c echo.Context) error {
 	if errs.Any() {
 		return s.renderEndpointPage(c, http.StatusUnprocessableEntity, ep, form, errs)
 	}
-	if form.Enabled && !ep.Enabled {
-		// Turning it back on is the user's answer to why it was turned off.
-		ep.DisabledReason = ""
-	}
-	ep.URL, ep.Description, ep.Events, ep.Enabled = form.URL, form.Description, strings.Join(form.Events, ","), form.Enabled
-	ep.Headers = form.SavedHeaders()
-	ep.UpdatedAt = time.Now().UTC()
+	applyEndpointForm(ep, form)
 	if err := s.store.UpdateEndpoint(c.Request().Context(), ep); err != nil {
 		return err // the store says which endpoint
 	}
 	s.log.Info("endpoint updated", "user", ep.UserID, "endpoint", ep.ID)
-	s.flash(c, views.FlashSuccess, "Endpoint saved: "+ep.URL)
-	return c.Redirect(http.StatusSeeOther, paths.Webhook)
+	s.flash(c, views.FlashSuccess, "Changes saved.")
+	return c.Redirect(http.StatusSeeOther, paths.WithID(paths.Endpoint, ep.ID))
 }

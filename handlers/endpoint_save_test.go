@@ -45,8 +45,8 @@ func TestCreateEndpointSavesEverything(t *testing.T) {
 	if !strings.Contains(page.testid("flash").Text(), "Endpoint added") {
 		t.Errorf("flash = %q", page.testid("flash").Text())
 	}
-	if page.find("#endpoint-deliveries").Length() != 1 {
-		t.Error("the edit page has no #endpoint-deliveries section")
+	if page.find("#endpoint-deliveries").Length() != 1 || page.testid("endpoint-overview").Length() != 1 {
+		t.Error("a new endpoint does not land on its overview")
 	}
 }
 
@@ -270,7 +270,7 @@ func TestMaskedHeaderValueIsKeptWhenUnchanged(t *testing.T) {
 	userID := app.user("ada@example.com").ID
 	id := c.createEndpoint(validEndpoint())
 
-	page := c.get(endpointPath(id, "")).wantStatus(http.StatusOK)
+	page := c.get(endpointPath(id, "edit")).wantStatus(http.StatusOK)
 	if strings.Contains(page.body, "s3cr3t-value-123") {
 		t.Fatal("the edit page contains the plain Authorization value")
 	}
@@ -290,7 +290,7 @@ func TestMaskedHeaderValueIsKeptWhenUnchanged(t *testing.T) {
 	form["header_value"] = []string{"checkout", masked}
 	form["header_masked"] = []string{"", marker}
 	form.Set("description", "changed")
-	c.post(endpointPath(id, ""), form).wantRedirect("/profile/integrations/webhook")
+	c.post(endpointPath(id, "edit"), form).wantRedirect(endpointPath(id, ""))
 	ep, _ := app.store.Endpoint(context.Background(), userID, id)
 	if ep.Headers[1].Value != "Bearer s3cr3t-value-123" || ep.Description != "changed" {
 		t.Fatalf("after unchanged save: headers %v, description %q", ep.Headers, ep.Description)
@@ -298,7 +298,7 @@ func TestMaskedHeaderValueIsKeptWhenUnchanged(t *testing.T) {
 
 	// A validation error elsewhere re-renders the mask and the marker, never the value.
 	form.Set("url", "")
-	res := c.post(endpointPath(id, ""), form).wantStatus(http.StatusUnprocessableEntity)
+	res := c.post(endpointPath(id, "edit"), form).wantStatus(http.StatusUnprocessableEntity)
 	if strings.Contains(res.body, "s3cr3t-value-123") {
 		t.Fatal("the re-rendered form contains the plain value")
 	}
@@ -309,13 +309,13 @@ func TestMaskedHeaderValueIsKeptWhenUnchanged(t *testing.T) {
 	// The mask text alone, without the marker, is not taken as "unchanged".
 	form = validEndpoint()
 	form["header_value"] = []string{"checkout", masked}
-	c.post(endpointPath(id, ""), form).wantStatus(http.StatusUnprocessableEntity)
+	c.post(endpointPath(id, "edit"), form).wantStatus(http.StatusUnprocessableEntity)
 
 	// A new value replaces the saved one.
 	form = validEndpoint()
 	form["header_value"] = []string{"checkout", "Bearer rotated-value-456"}
 	form["header_masked"] = []string{"", marker}
-	c.post(endpointPath(id, ""), form).wantRedirect("/profile/integrations/webhook")
+	c.post(endpointPath(id, "edit"), form).wantRedirect(endpointPath(id, ""))
 	ep, _ = app.store.Endpoint(context.Background(), userID, id)
 	if ep.Headers[1].Value != "Bearer rotated-value-456" {
 		t.Fatalf("new value not saved: %v", ep.Headers)
@@ -336,7 +336,7 @@ func TestRenamedSecretHeaderNeedsItsValue(t *testing.T) {
 		form["header_name"] = []string{"X-Team", name}
 		form["header_value"] = []string{"checkout", "Bear••••••••"}
 		form["header_masked"] = []string{"", "Authorization"}
-		res := c.post(endpointPath(id, ""), form).wantStatus(http.StatusUnprocessableEntity)
+		res := c.post(endpointPath(id, "edit"), form).wantStatus(http.StatusUnprocessableEntity)
 		if msg := res.testid("header-value-1-error").Text(); !strings.Contains(msg, "Type the value again") {
 			t.Errorf("%s: value error = %q", name, msg)
 		}
@@ -352,7 +352,7 @@ func TestRenamedSecretHeaderNeedsItsValue(t *testing.T) {
 	if !slices.Equal(ep.Headers, want) {
 		t.Fatalf("headers = %v, want them unchanged", ep.Headers)
 	}
-	page := c.get(endpointPath(id, "")).wantStatus(http.StatusOK)
+	page := c.get(endpointPath(id, "edit")).wantStatus(http.StatusOK)
 	if strings.Contains(page.body, "s3cr3t-value-123") {
 		t.Fatal("the edit page shows the plain value")
 	}
@@ -362,7 +362,7 @@ func TestRenamedSecretHeaderNeedsItsValue(t *testing.T) {
 	form["header_name"] = []string{"X-Team", "X-Foo"}
 	form["header_value"] = []string{"checkout", "typed-again"}
 	form["header_masked"] = []string{"", "Authorization"}
-	c.post(endpointPath(id, ""), form).wantRedirect("/profile/integrations/webhook")
+	c.post(endpointPath(id, "edit"), form).wantRedirect(endpointPath(id, ""))
 	ep, _ = app.store.Endpoint(context.Background(), userID, id)
 	if !slices.Equal(ep.Headers, []catalog.Header{{Name: "X-Team", Value: "checkout"}, {Name: "X-Foo", Value: "typed-again"}}) {
 		t.Errorf("after rename with a typed value: %v", ep.Headers)
@@ -383,7 +383,11 @@ func TestUpdateEndpoint(t *testing.T) {
 	form["header_name"] = []string{"X-Team"}
 	form["header_value"] = []string{"payments"}
 	form["header_masked"] = []string{""}
-	c.post(endpointPath(id, ""), form).wantRedirect("/profile/integrations/webhook")
+	// Save lands on the overview, the confirmation at its top.
+	c.post(endpointPath(id, "edit"), form).wantRedirect(endpointPath(id, ""))
+	if page := c.get(endpointPath(id, "")); page.testid("flash").Last().Text() != "Changes saved." || page.testid("endpoint-overview").Length() != 1 {
+		t.Errorf("after Save: flash %q on the overview? %v", page.testid("flash").Last().Text(), page.testid("endpoint-overview").Length() == 1)
+	}
 
 	ep, _ := app.store.Endpoint(context.Background(), userID, id)
 	if ep.URL != "https://93.184.215.14/v2" || ep.Enabled || ep.Events != "TEST_FINISH,PROJECT_DELETED" {

@@ -11,6 +11,7 @@ import (
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
+	"github.com/loadhook/loadhook/webhook"
 )
 
 // summaryWindow is the period of the success rate on the endpoint list.
@@ -54,15 +55,65 @@ func (s *Server) listEndpoints(c echo.Context) error {
 func endpointCard(ep models.Endpoint, sum models.EndpointSummary) views.EndpointCard {
 	card := views.EndpointCard{
 		ID: ep.ID, URL: ep.URL, Description: ep.Description, EventCount: len(ep.EventTypes()),
-		HeaderCount: len(ep.Headers), Enabled: ep.Enabled, DisabledReason: ep.DisabledReason,
+		HeaderCount: len(ep.Headers), State: endpointState(&ep, sum),
+		Health: healthFigure(sum.Health), HealthWindow: summaryWindow,
 	}
 	if sum.HasMessages() {
 		card.Last = &views.LastDelivery{State: sum.LastState, Status: sum.LastStatus, At: sum.LastAt}
 	}
-	if pct, ok := sum.Health.Rate(); ok {
-		card.Rate = &views.SuccessRate{Percent: pct, Succeeded: sum.Health.Delivered, Finished: sum.Health.Finished, Window: summaryWindow}
-	}
 	return card
+}
+
+// endpointState is what the list and the overview say the endpoint is:
+// Disabled (and why, if loadhook did it), Failing (with the last error in
+// words) or Enabled.
+func endpointState(ep *models.Endpoint, sum models.EndpointSummary) views.EndpointState {
+	st := views.EndpointState{Enabled: ep.Enabled}
+	if !ep.Enabled {
+		st.DisabledReason, st.DisabledAt = ep.DisabledReason, ep.DisabledAt
+		return st
+	}
+	if f := sum.Failing; f != nil {
+		since := f.Since
+		st.FailingSince = &since
+		st.LastError = webhook.ExplainAttempt(f.LastErrorClass, f.LastStatus, "", false)
+	}
+	return st
+}
+
+// showEndpoint renders an endpoint's overview, what opening it shows.
+func (s *Server) showEndpoint(c echo.Context) error {
+	ep, err := s.loadEndpoint(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	sum, err := s.store.EndpointSummary(ctx, ep.UserID, ep.ID, time.Now().UTC().Add(-summaryWindow))
+	if err != nil {
+		return err // the store says which user
+	}
+	page := s.page(c, views.EndpointName(ep.Description, ep.URL), views.NavWebhook)
+	deliveries, err := s.endpointDeliveries(ctx, ep, page.CSRF)
+	if err != nil {
+		return err
+	}
+	props := views.EndpointOverviewProps{
+		Page: page, ID: ep.ID, URL: ep.URL, Description: ep.Description, State: endpointState(ep, sum),
+		EventTypes: ep.EventTypes(), HeaderCount: len(ep.Headers), Deliveries: deliveries,
+	}
+	if ep.PreviousSecret != "" && ep.PreviousSecretUntil != nil {
+		props.PreviousSecretUntil = ep.PreviousSecretUntil
+	}
+	return s.render(c, http.StatusOK, views.EndpointOverviewPage(props))
+}
+
+// afterToggle is where Disable and Enable come back to: the overview when
+// they were pressed there, else the list.
+func afterToggle(c echo.Context, ep *models.Endpoint) string {
+	if c.FormValue(views.ReturnParam) == views.ReturnOverview {
+		return paths.WithID(paths.Endpoint, ep.ID)
+	}
+	return paths.Webhook
 }
 
 // toggleEndpoint turns deliveries to an endpoint on or off.
@@ -80,7 +131,50 @@ func (s *Server) toggleEndpoint(c echo.Context) error {
 	} else {
 		s.flash(c, views.FlashSuccess, "Endpoint disabled: "+ep.URL+". Nothing is sent to it until you enable it again.")
 	}
-	return c.Redirect(http.StatusSeeOther, paths.Webhook)
+	return c.Redirect(http.StatusSeeOther, afterToggle(c, ep))
+}
+
+// reenableEndpoint turns an endpoint back on and replays what it missed
+// (webhook.Service.ReenableAndReplay), counted and capped like Resend failed.
+func (s *Server) reenableEndpoint(c echo.Context) error {
+	ep, err := s.loadEndpoint(c)
+	if err != nil {
+		return err
+	}
+	overview := paths.WithID(paths.Endpoint, ep.ID)
+	if ep.Enabled {
+		s.flash(c, views.FlashInfo, "This endpoint is already enabled: nothing to replay. Use Resend failed for its failed deliveries.")
+		return c.Redirect(http.StatusSeeOther, overview)
+	}
+	if err := s.limitUser(c, resendLimit, ep.UserID, tooManyResends); err != nil {
+		return err
+	}
+	replayed, err := s.hooks.ReenableAndReplay(c.Request().Context(), ep.UserID, ep.ID, resendCap)
+	if err != nil {
+		return fmt.Errorf("enable and replay endpoint %d: %w", ep.ID, err)
+	}
+	s.log.Info("endpoint enabled and replayed", "user", ep.UserID, "endpoint", ep.ID,
+		"messages", replayed.Messages, "missed_events", replayed.Missed)
+	msg := "Endpoint enabled. " + replayText(replayed)
+	if replayed.Capped {
+		msg += fmt.Sprintf(" That is the most at once (%d); use Resend failed for the rest.", resendCap)
+	}
+	s.flash(c, views.FlashSuccess, msg)
+	return c.Redirect(http.StatusSeeOther, overview)
+}
+
+// replayText says what a replay queued.
+func replayText(r webhook.Replayed) string {
+	switch {
+	case r.Messages == 0 && r.Missed == 0:
+		return "Nothing had failed or been missed: nothing to replay."
+	case r.Missed == 0:
+		return "Replaying " + nounCount(r.Messages, "failed message") + " with their original webhook-id."
+	case r.Messages == 0:
+		return "Sending " + nounCount(r.Missed, "event") + " that arrived while it was off."
+	}
+	return "Replaying " + nounCount(r.Messages, "failed message") + " with their original webhook-id, and sending " +
+		nounCount(r.Missed, "event") + " that arrived while it was off."
 }
 
 // confirmDeleteEndpoint asks before deleting; it is the no-JavaScript path.

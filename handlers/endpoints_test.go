@@ -77,7 +77,7 @@ func TestWebhookListShowsEndpointsAndDeliveryStats(t *testing.T) {
 		{second.Find(`[data-testid="endpoint-status"]`).Text(), "Disabled"},
 		{second.Find(`[data-testid="disabled-reason"]`).Text(), "Turned off automatically: the receiver answered 410 Gone"},
 		{second.Find(`[data-testid="state-badge"]`).Text(), "Failed"},
-		{strings.Join(strings.Fields(second.Find(`[data-testid="endpoint-rate"]`).Text()), " "), "24 h success 66.7% (2/3)"},
+		{strings.Join(strings.Fields(second.Find(`[data-testid="endpoint-rate"]`).Text()), " "), "Last 24 hours: 66.7% 2 of 3 messages delivered"},
 	}
 	for i, ck := range checks {
 		if strings.TrimSpace(ck.got) != ck.want {
@@ -153,9 +153,9 @@ func TestRevealSecret(t *testing.T) {
 	id := c.createEndpoint(validEndpoint())
 	ep, _ := app.store.Endpoint(context.Background(), app.user("ada@example.com").ID, id)
 
-	edit := c.get(endpointPath(id, ""))
-	if strings.Contains(edit.body, ep.Secret) {
-		t.Fatal("the edit page shows the secret before Reveal")
+	overview := c.get(endpointPath(id, ""))
+	if strings.Contains(overview.body, ep.Secret) {
+		t.Fatal("the overview shows the secret before Reveal")
 	}
 	page := c.post(endpointPath(id, "secret/reveal"), nil).wantStatus(http.StatusOK)
 	if got := page.testid("secret-value").Text(); got != ep.Secret {
@@ -178,7 +178,7 @@ func TestRotateSecret(t *testing.T) {
 	id := c.createEndpoint(validEndpoint())
 	before, _ := app.store.Endpoint(context.Background(), userID, id)
 
-	c.post(endpointPath(id, "secret/rotate"), nil).wantRedirect(endpointPath(id, "") + "#signing-secret")
+	c.post(endpointPath(id, "secret/rotate"), nil).wantRedirect(endpointPath(id, ""))
 	after, _ := app.store.Endpoint(context.Background(), userID, id)
 	if after.Secret == before.Secret || !strings.HasPrefix(after.Secret, "whsec_") {
 		t.Fatalf("secret not rotated: %q", after.Secret)
@@ -205,7 +205,7 @@ func TestCrossUserAccess(t *testing.T) {
 	alice := app.signUp("alice@example.com")
 	aliceID := app.user("alice@example.com").ID
 	id := alice.createEndpoint(validEndpoint())
-	alice.post("/profile/tokens", url.Values{"name": {"ci"}}).wantStatus(http.StatusCreated)
+	alice.post("/profile/tokens", url.Values{"name": {"ci"}}).wantStatus(http.StatusSeeOther)
 	tokens, _ := app.store.APITokens(context.Background(), aliceID)
 	tokenID := tokens[0].ID
 	before, _ := app.store.Endpoint(context.Background(), aliceID, id)
@@ -218,8 +218,11 @@ func TestCrossUserAccess(t *testing.T) {
 		form         url.Values
 	}{
 		{"GET", endpointPath(id, ""), nil},
-		{"POST", endpointPath(id, ""), update},
-		{"POST", endpointPath(id, ""), url.Values{"action": {"add-header"}}},
+		{"GET", endpointPath(id, "edit"), nil},
+		{"GET", endpointPath(id, "health"), nil},
+		{"POST", endpointPath(id, "edit"), update},
+		{"POST", endpointPath(id, "edit"), url.Values{"action": {"add-header"}}},
+		{"POST", endpointPath(id, "reenable"), nil},
 		{"POST", endpointPath(id, "toggle"), url.Values{"enabled": {"false"}}},
 		{"GET", endpointPath(id, "delete"), nil},
 		{"POST", endpointPath(id, "delete"), url.Values{"confirmed": {"yes"}}},
@@ -268,7 +271,7 @@ func TestEncryptionAtRest(t *testing.T) {
 	app := newTestApp(t)
 	c := app.signUp("ada@example.com")
 	id := c.createEndpoint(validEndpoint())
-	c.post(endpointPath(id, "secret/rotate"), nil).wantRedirect(endpointPath(id, "") + "#signing-secret")
+	c.post(endpointPath(id, "secret/rotate"), nil).wantRedirect(endpointPath(id, ""))
 	ep, _ := app.store.Endpoint(context.Background(), app.user("ada@example.com").ID, id)
 
 	var raw struct {

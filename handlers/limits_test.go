@@ -174,7 +174,8 @@ func (c *client) postEvent(token string) *response {
 // createToken makes an API token on the profile page and returns its value.
 func (c *client) createToken(name string) string {
 	c.t.Helper()
-	return c.post("/profile/tokens", url.Values{"name": {name}}).wantStatus(http.StatusCreated).testid("new-token-value").Text()
+	c.post("/profile/tokens", url.Values{"name": {name}}).wantRedirect("/profile#tokens")
+	return c.get("/profile").wantStatus(http.StatusOK).testid("new-token-value").Text()
 }
 
 // countTokenLookups counts the queries on api_tokens from now on.
@@ -331,7 +332,7 @@ func TestTwoInstancesShareLimitsSessionsAndRevocations(t *testing.T) {
 			if i%2 == 1 {
 				c = onB
 			}
-			c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}}).wantRedirect(endpointPath(ep, "") + "#recent-deliveries")
+			c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}}).wantRedirect(endpointPath(ep, ""))
 		}
 		for _, c := range []*client{onA, onB} {
 			res := c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}}).wantStatus(http.StatusTooManyRequests)

@@ -26,15 +26,29 @@ const (
 	LogOut  = "/logout"
 	Profile = "/profile"
 
+	// Account is where the signed-in user changes email and password.
+	Account         = Profile + "/account"
+	AccountEmail    = Account + "/email"
+	AccountPassword = Account + "/password"
+
 	// Tokens is where API tokens are created.
 	Tokens      = Profile + "/tokens"
 	TokenRevoke = Tokens + "/:" + ParamID + "/revoke"
 
 	// Webhook is the list of endpoints.
-	Webhook              = Profile + "/integrations/webhook"
-	NewEndpoint          = Webhook + "/endpoints/new"
-	Endpoint             = Webhook + "/endpoints/:" + ParamID
-	EndpointToggle       = Endpoint + "/toggle"
+	Webhook     = Profile + "/integrations/webhook"
+	NewEndpoint = Webhook + "/endpoints/new"
+	// Endpoint is an endpoint's overview: state, secret, health, deliveries.
+	Endpoint = Webhook + "/endpoints/:" + ParamID
+	// EndpointEdit is its settings form.
+	EndpointEdit   = Endpoint + "/edit"
+	EndpointToggle = Endpoint + "/toggle"
+	// EndpointReenable turns a disabled endpoint back on and replays what
+	// failed or was skipped while it was failing or off.
+	EndpointReenable = Endpoint + "/reenable"
+	// EndpointHealth is the overview's health block as a fragment, fetched
+	// again while deliveries are in flight.
+	EndpointHealth       = Endpoint + "/health"
 	EndpointDelete       = Endpoint + "/delete"
 	EndpointSecretReveal = Endpoint + "/secret/reveal"
 	EndpointSecretRotate = Endpoint + "/secret/rotate"
@@ -42,14 +56,41 @@ const (
 	EndpointTest         = Endpoint + "/test"
 	EndpointResendFailed = Endpoint + "/resend-failed"
 
+	// TryEndpoint sends a sample event to the URL and headers typed on the
+	// endpoint form, new or edit, before anything is saved.
+	TryEndpoint = Webhook + "/endpoints/try"
+
 	// Delivery is one message's detail page.
 	Delivery  = Webhook + "/deliveries/:" + ParamMessageID
 	Redeliver = Delivery + "/redeliver"
+
+	// Docs pages need no account: what the events look like and what a
+	// failed delivery means.
+	EventCatalog = "/docs/events"
+	DeliveryHelp = "/docs/delivery-failures"
 
 	// APIPrefix starts every path of the event API (bearer tokens, JSON,
 	// no session, no CSRF).
 	APIPrefix = "/api/"
 	Events    = APIPrefix + "v1/events"
+
+	// The management API (a token with the manage scope, JSON).
+	APIEndpoints            = APIPrefix + "v1/endpoints"
+	APIEndpoint             = APIEndpoints + "/:" + ParamID
+	APIEndpointEnable       = APIEndpoint + "/enable"
+	APIEndpointDisable      = APIEndpoint + "/disable"
+	APIEndpointSecret       = APIEndpoint + "/secret"
+	APIEndpointRotate       = APIEndpointSecret + "/rotate"
+	APIEndpointTest         = APIEndpoint + "/test"
+	APIEndpointMessages     = APIEndpoint + "/messages"
+	APIEndpointResendFailed = APIEndpointMessages + "/resend-failed"
+	APIMessage              = APIPrefix + "v1/messages/:" + ParamMessageID
+	APIMessageRedeliver     = APIMessage + "/redeliver"
+
+	// OpenAPI is the document describing every route under APIPrefix;
+	// APIDocs is the page that renders it.
+	OpenAPI = APIPrefix + "openapi.json"
+	APIDocs = "/docs/api"
 )
 
 // WithID fills the :id of pattern, e.g. WithID(EndpointToggle, 7) is

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -87,6 +88,72 @@ type DeliveryRow struct {
 	CreatedAt     time.Time
 	NextAttemptAt *time.Time
 	WaitingFor    string // the earlier message of its test run a waiting message waits for
+	// Redelivered is set once a user has redelivered the message by hand:
+	// its last attempt, or the one coming, is that redelivery.
+	Redelivered bool
+	// Blocked and Disabled say the message was not sent: the host policy
+	// refused the address, or the endpoint was disabled.
+	Blocked, Disabled bool
+}
+
+func (r DeliveryRow) progress() progress {
+	return progress{State: r.State, Attempts: r.Attempts, LastStatus: r.LastStatus, Redelivered: r.Redelivered,
+		Blocked: r.Blocked, Disabled: r.Disabled, NextAttemptAt: r.NextAttemptAt}
+}
+
+// progress is where a message stands, in the words the delivery log and the
+// detail page share: no "1/4" to decode.
+type progress struct {
+	State         string
+	Attempts      int
+	LastStatus    int
+	Redelivered   bool
+	Blocked       bool
+	Disabled      bool
+	NextAttemptAt *time.Time
+}
+
+// summary says how the message ended, or that it is still going.
+func (p progress) summary() string {
+	switch p.State {
+	case catalog.StateSucceeded:
+		if p.Redelivered {
+			return "Delivered on redelivery"
+		}
+		return "Delivered on attempt " + itoa(p.Attempts)
+	case catalog.StatePending:
+		if p.Redelivered {
+			return "Redelivery in progress"
+		}
+		return "In progress"
+	case catalog.StateRetrying:
+		return "Attempt " + itoa(p.Attempts) + " failed"
+	case catalog.StateFailed:
+		switch {
+		case p.Blocked:
+			return "Not retried: blocked"
+		case p.Disabled:
+			return "Not sent: endpoint disabled"
+		case p.LastStatus == http.StatusGone:
+			return "Not retried: 410 Gone"
+		case p.Redelivered:
+			return "Redelivery failed"
+		}
+		return "Failed after " + plural(p.Attempts, "attempt")
+	}
+	return p.State
+}
+
+// nextAttempt says when a retrying message is tried again; ok is false when
+// nothing is scheduled.
+func (p progress) nextAttempt(now time.Time) (text string, ok bool) {
+	if p.State != catalog.StateRetrying || p.NextAttemptAt == nil {
+		return "", false
+	}
+	if due(p.NextAttemptAt, now) {
+		return "Retrying now", true
+	}
+	return "Next retry " + until(*p.NextAttemptAt, now), true
 }
 
 // InFlight reports whether the message still has attempts coming.
@@ -95,6 +162,8 @@ func (r DeliveryRow) InFlight() bool { return catalog.InFlight(r.State) }
 // result is what the last attempt got: a status, else an error class.
 func (r DeliveryRow) result() string {
 	switch {
+	case r.Blocked || r.Disabled:
+		return "not sent"
 	case r.LastStatus > 0:
 		return itoa(r.LastStatus)
 	case r.LastError != "":
@@ -157,7 +226,8 @@ func (p DeliveryListProps) newestURL() string {
 	return DeliveriesPath(p.EndpointID, q)
 }
 
-// HealthWindow sums up an endpoint's attempts over a period.
+// HealthWindow sums up an endpoint's attempts over a period: the health
+// block's attempt-level figure, beside the messages one (HealthFigure).
 type HealthWindow struct {
 	Label     string
 	Attempts  int64
@@ -199,8 +269,7 @@ type EndpointDeliveriesProps struct {
 	Enabled    bool
 	CSRF       string
 	EventTypes []EventGroup
-	Health     []HealthWindow
-	Chart      Chart
+	Health     EndpointHealthProps
 	Recent     DeliveryListProps
 }
 
@@ -253,9 +322,7 @@ func timeExact(t time.Time) string {
 	return t.UTC().Format("2 Jan 2006, 15:04:05 UTC")
 }
 
-func attemptsUsed(r DeliveryRow) string { return itoa(r.Attempts) + "/" + itoa(r.MaxAttempts) }
-
 func deliveryCrumbs(endpointID int64, last string) []Breadcrumb {
 	return append(webhookCrumbs[:2:2], Breadcrumb{Label: "Webhook", Href: paths.Webhook},
-		Breadcrumb{Label: "Edit endpoint", Href: paths.WithID(paths.Endpoint, endpointID)}, Breadcrumb{Label: last})
+		Breadcrumb{Label: "Endpoint", Href: paths.WithID(paths.Endpoint, endpointID)}, Breadcrumb{Label: last})
 }

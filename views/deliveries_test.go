@@ -42,10 +42,10 @@ func TestDeliveryListRows(t *testing.T) {
 		state, badge, attempts, result, dur, when, id string
 		test                                          bool
 	}{
-		{0, "retrying", "Retrying", "2/4", "503", "120 ms", "3 minutes ago", "msg_retrying", false},
-		{1, "succeeded", "Succeeded", "1/4", "204", "1.5 s", "2 hours ago", "msg_ok", true},
-		{2, "failed", "Failed", "5/5", "timeout", "10.0 s", "3 days ago", "msg_timeout", false},
-		{3, "pending", "Pending", "0/4", "—", "—", "just now", "msg_pending", false},
+		{0, "retrying", "Retrying", "Attempt 2 failed", "503", "120 ms", "3 minutes ago", "msg_retrying", false},
+		{1, "succeeded", "Succeeded", "Delivered on attempt 1", "204", "1.5 s", "2 hours ago", "msg_ok", true},
+		{2, "failed", "Failed", "Failed after 5 attempts", "timeout", "10.0 s", "3 days ago", "msg_timeout", false},
+		{3, "pending", "Pending", "In progress", "—", "—", "just now", "msg_pending", false},
 	}
 	for _, tt := range tests {
 		r := rows.Eq(tt.row)
@@ -62,7 +62,7 @@ func TestDeliveryListRows(t *testing.T) {
 			t.Errorf("row %d links to %q", tt.row, href)
 		}
 	}
-	if got := cellText(rows.Eq(0), "next-attempt"); got != "next in 3 s" {
+	if got := cellText(rows.Eq(0), "next-attempt"); got != "Next retry in 3 s" {
 		t.Errorf("next attempt = %q", got)
 	}
 	if rows.Eq(1).Find(`[data-testid="next-attempt"]`).Length() != 0 {
@@ -82,7 +82,7 @@ func TestDeliveryListPollsOnlyWhileInFlight(t *testing.T) {
 	doc := render(t, DeliveryList(DeliveryListProps{EndpointID: 7, Rows: sampleRows()[:1], Query: q, Now: viewNow}))
 	list := byTestID(doc, "delivery-list")
 	if list.AttrOr("hx-get", "") != "/profile/integrations/webhook/endpoints/7/deliveries?state=retrying&type=TEST_FAILED" ||
-		list.AttrOr("hx-trigger", "") != "every 1s" || list.AttrOr("hx-swap", "") != "outerHTML" {
+		list.AttrOr("hx-trigger", "") != "every 1s" || list.AttrOr("hx-swap", "") != "morph:outerHTML" {
 		t.Errorf("polling attributes: %q %q %q", list.AttrOr("hx-get", ""), list.AttrOr("hx-trigger", ""), list.AttrOr("hx-swap", ""))
 	}
 	doc = render(t, DeliveryList(DeliveryListProps{EndpointID: 7, Rows: sampleRows()[:1], Compact: true, Now: viewNow}))
@@ -184,11 +184,11 @@ func TestEndpointDeliveries(t *testing.T) {
 	hours[20].Succeeded, hours[20].Failed = 6, 2
 	doc := render(t, EndpointDeliveries(EndpointDeliveriesProps{
 		EndpointID: 7, CSRF: "tok", EventTypes: groups,
-		Health: []HealthWindow{
-			{Label: "Last 24 hours", Attempts: 8, Succeeded: 6, P50: 120 * time.Millisecond, P95: 2 * time.Second},
+		Health: EndpointHealthProps{EndpointID: 7, Chart: NewAttemptsChart(hours), Periods: []HealthPeriod{
+			{Label: "Last 24 hours", Messages: HealthFigure{Delivered: 3, Finished: 4},
+				Attempts: HealthWindow{Label: "Last 24 hours", Attempts: 8, Succeeded: 6, P50: 120 * time.Millisecond, P95: 2 * time.Second}},
 			{Label: "Last 7 days"},
-		},
-		Chart:  NewAttemptsChart(hours),
+		}},
 		Recent: DeliveryListProps{EndpointID: 7, Compact: true, Rows: sampleRows(), Now: viewNow},
 	}))
 	form := byTestID(doc, "send-test-form")
@@ -201,12 +201,20 @@ func TestEndpointDeliveries(t *testing.T) {
 	if doc.Find(`label[for="test-event-type"]`).Text() != "Event type" || byTestID(doc, "test-event-type").Find("option").Length() != 3 {
 		t.Error("the event type select is wrong")
 	}
+	// The headline is messages; attempts come second, labelled.
 	health := byTestID(doc, "health")
-	if got := cellText(health.Eq(0), "health-rate") + " " + cellText(health.Eq(0), "health-latency"); got != "75.0% p50 120 ms · p95 2.0 s" {
-		t.Errorf("24 h health = %q", got)
+	for i, want := range []string{
+		"75.0% · 3 of 4 messages delivered · Attempts: 75.0% succeeded (6 of 8 attempts) · p50 120 ms · p95 2.0 s",
+		"— · no finished messages · Attempts: — succeeded (0 of 0 attempts) · No attempts",
+	} {
+		got := strings.Join([]string{cellText(health.Eq(i), "health-rate"), cellText(health.Eq(i), "health-counts"),
+			cellText(health.Eq(i), "health-attempts"), cellText(health.Eq(i), "health-latency")}, " · ")
+		if got != want {
+			t.Errorf("health %d = %q, want %q", i, got, want)
+		}
 	}
-	if got := cellText(health.Eq(1), "health-rate") + " " + cellText(health.Eq(1), "health-latency"); got != "— No attempts" {
-		t.Errorf("empty health = %q", got)
+	if byTestID(doc, "endpoint-health").AttrOr("hx-get", "") != "" {
+		t.Error("the health block refreshes itself with nothing in flight")
 	}
 	resend := byTestID(doc, "resend-failed-form")
 	if resend.AttrOr("action", "") != "/profile/integrations/webhook/endpoints/7/resend-failed" ||
@@ -219,7 +227,7 @@ func TestEndpointDeliveries(t *testing.T) {
 	if byTestID(doc, "chart-bar").Length() != 24 {
 		t.Error("the chart has no 24 bars")
 	}
-	if !strings.Contains(doc.Find(".chart-table").Text(), "Jul 3, 11:00") {
+	if !strings.Contains(doc.Find(".chart-table").Text(), "3 Jul, 11:00 UTC") {
 		t.Error("the chart's table alternative lacks the busy hour")
 	}
 	if doc.Find("script").Length() != 0 {
@@ -305,7 +313,7 @@ func TestDeliveryStatusInFlight(t *testing.T) {
 	if byTestID(doc, "redeliver-form").Length() != 0 || byTestID(doc, "in-flight-note").Length() != 1 {
 		t.Error("an in-flight message offers Redeliver")
 	}
-	if !strings.Contains(st.Text(), "next attempt in 2 s") {
+	if !strings.Contains(st.Text(), "Attempt 1 failed · Next retry in 2 s") {
 		t.Errorf("status = %q", strings.Join(strings.Fields(st.Text()), " "))
 	}
 	if byTestID(doc, "no-attempts").Length() != 1 {
@@ -382,5 +390,85 @@ func TestDeliveryFormatting(t *testing.T) {
 	}
 	if q := (DeliveryQuery{Before: "msg_1"}); q.Filtered() {
 		t.Error("a cursor alone counts as a filter")
+	}
+}
+
+// TestProgressWording: the delivery log and the detail page say where a
+// message stands in words, never as "1/4".
+func TestProgressWording(t *testing.T) {
+	soon, past := viewNow.Add(3*time.Second), viewNow.Add(-time.Second)
+	tests := []struct {
+		name    string
+		p       progress
+		summary string
+		next    string
+	}{
+		{"first attempt queued", progress{State: "pending"}, "In progress", ""},
+		{"delivered at once", progress{State: "succeeded", Attempts: 1}, "Delivered on attempt 1", ""},
+		{"delivered on a retry", progress{State: "succeeded", Attempts: 3}, "Delivered on attempt 3", ""},
+		{"delivered on a redelivery", progress{State: "succeeded", Attempts: 6, Redelivered: true}, "Delivered on redelivery", ""},
+		{"redelivery queued", progress{State: "pending", Attempts: 4, Redelivered: true}, "Redelivery in progress", ""},
+		{"retry scheduled", progress{State: "retrying", Attempts: 1, NextAttemptAt: &soon}, "Attempt 1 failed", "Next retry in 3 s"},
+		{"retry running", progress{State: "retrying", Attempts: 2, NextAttemptAt: &past}, "Attempt 2 failed", "Retrying now"},
+		{"blocked", progress{State: "failed", Attempts: 1, Blocked: true}, "Not retried: blocked", ""},
+		{"gone", progress{State: "failed", Attempts: 1, LastStatus: 410}, "Not retried: 410 Gone", ""},
+		{"disabled", progress{State: "failed", Disabled: true}, "Not sent: endpoint disabled", ""},
+		{"all attempts failed", progress{State: "failed", Attempts: 4, LastStatus: 500}, "Failed after 4 attempts", ""},
+		{"redelivery failed", progress{State: "failed", Attempts: 6, LastStatus: 500, Redelivered: true}, "Redelivery failed", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.summary(); got != tt.summary {
+				t.Errorf("summary = %q, want %q", got, tt.summary)
+			}
+			next, ok := tt.p.nextAttempt(viewNow)
+			if next != tt.next || ok != (tt.next != "") {
+				t.Errorf("next = %q, %v, want %q", next, ok, tt.next)
+			}
+		})
+	}
+}
+
+// TestBlockedRowSaysNotSent: a blocked message was never sent, so its
+// result is "not sent", not an error class.
+func TestBlockedRowSaysNotSent(t *testing.T) {
+	row := DeliveryRow{ID: "msg_b", EventType: "TEST_STARTED", State: "failed", Attempts: 1, MaxAttempts: 4, LastError: "blocked", Blocked: true, CreatedAt: viewNow}
+	doc := render(t, DeliveryList(DeliveryListProps{EndpointID: 7, Rows: []DeliveryRow{row}, Now: viewNow}))
+	r := byTestID(doc, "delivery-row")
+	if got := cellText(r, "delivery-result") + "|" + cellText(r, "delivery-attempts"); got != "not sent|Not retried: blocked" {
+		t.Errorf("blocked row = %q", got)
+	}
+}
+
+// TestAttemptCardWording: a blocked attempt shows no request, a redelivery
+// is marked, and a failure carries what to do with a link to its section.
+func TestAttemptCardWording(t *testing.T) {
+	blocked := AttemptView{Number: 1, StartedAt: viewNow, URL: "http://10.0.0.5/hook", NotSent: true,
+		Explanation: "not sent: the URL points to a private network address; use a public URL",
+		Advice:      "Use a public URL.", AdviceSection: "blocked"}
+	redelivered := AttemptView{Number: 2, StartedAt: viewNow.Add(time.Minute), URL: "https://example.com/hook", Status: 200, StatusText: "OK",
+		Success: true, Redelivery: true, Explanation: "delivered: the receiver answered 200 OK"}
+	doc := render(t, DeliveryStatus(DeliveryStatusProps{MessageID: "msg_1", State: "succeeded", Attempts: 2, MaxAttempts: 2,
+		Redelivered: true, AttemptList: []AttemptView{blocked, redelivered}, Now: viewNow}))
+	cards := byTestID(doc, "attempt")
+	newest, first := cards.Eq(0), cards.Eq(1)
+	if newest.Find(`[data-testid="redelivery-badge"]`).Length() != 1 || first.Find(`[data-testid="redelivery-badge"]`).Length() != 0 {
+		t.Error("the redelivery is not marked, or the first attempt is")
+	}
+	if first.Find(`[data-testid="not-sent-badge"]`).Length() != 1 || first.Find(`[data-testid="request-headers"]`).Length() != 0 || strings.Contains(first.Text(), "POST") {
+		t.Error("a blocked attempt is shown as a request")
+	}
+	if href := first.Find(`[data-testid="advice-link"]`).AttrOr("href", ""); href != "/docs/delivery-failures#blocked" {
+		t.Errorf("advice links to %q", href)
+	}
+	if newest.Find(`[data-testid="advice"]`).Length() != 0 {
+		t.Error("a success carries advice")
+	}
+	if got := cellText(doc.Selection, "attempts-used"); got != "Delivered on redelivery" {
+		t.Errorf("status = %q", got)
+	}
+	when := first.Find(`[data-testid="attempt-started"]`)
+	if when.AttrOr("datetime", "") != "2025-07-03T14:30:00Z" || when.AttrOr("title", "") != "3 Jul 2025, 14:30:00 UTC" || when.AttrOr("data-local", "") != "exact" {
+		t.Errorf("attempt time: %q %q %q", when.AttrOr("datetime", ""), when.AttrOr("title", ""), when.AttrOr("data-local", ""))
 	}
 }

@@ -1,8 +1,6 @@
 package views
 
 import (
-	"time"
-
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/forms"
 	"github.com/loadhook/loadhook/paths"
@@ -18,11 +16,12 @@ type EndpointPageProps struct {
 	Groups []EventGroup
 	// DisabledReason says why the engine turned the endpoint off, if it did.
 	DisabledReason string
-	// PreviousSecretUntil is set while a rotated-out secret still signs.
-	PreviousSecretUntil *time.Time
-	// Deliveries is the edit page's section below the form: Send test event,
-	// health and recent deliveries. Nil on the new-endpoint page.
-	Deliveries *EndpointDeliveriesProps
+	// SavedName is the saved endpoint's EndpointName, for the breadcrumbs;
+	// what the form holds may be an edit not saved yet.
+	SavedName string
+	// Try is the outcome of "Send a test to this URL", shown beside its
+	// button; nil before any.
+	Try *TryResult
 }
 
 // IsNew reports whether the page creates an endpoint.
@@ -48,15 +47,24 @@ func (p EndpointPageProps) action() string {
 	if p.IsNew() {
 		return paths.NewEndpoint
 	}
+	return paths.WithID(paths.EndpointEdit, p.ID)
+}
+
+// cancelHref leaves the form for where it was opened from: the overview of
+// a saved endpoint, the list for a new one.
+func (p EndpointPageProps) cancelHref() string {
+	if p.IsNew() {
+		return paths.Webhook
+	}
 	return paths.WithID(paths.Endpoint, p.ID)
 }
 
 func (p EndpointPageProps) crumbs() []Breadcrumb {
-	label := "Edit endpoint"
+	crumbs := append(webhookCrumbs[:2:2], Breadcrumb{Label: "Webhook", Href: paths.Webhook})
 	if p.IsNew() {
-		label = "Add endpoint"
+		return append(crumbs, Breadcrumb{Label: "Add endpoint"})
 	}
-	return append(webhookCrumbs[:2:2], Breadcrumb{Label: "Webhook", Href: paths.Webhook}, Breadcrumb{Label: label})
+	return append(crumbs, Breadcrumb{Label: p.SavedName, Href: paths.WithID(paths.Endpoint, p.ID)}, Breadcrumb{Label: "Edit"})
 }
 
 func groupID(name string) string {
@@ -101,8 +109,9 @@ func rowKey(i int) string {
 
 // SecretProps are the props of the page that reveals a secret without JavaScript.
 type SecretProps struct {
-	Page        Page
-	EndpointID  int64
-	EndpointURL string
-	Secret      string
+	Page                Page
+	EndpointID          int64
+	EndpointURL         string
+	EndpointDescription string
+	Secret              string
 }

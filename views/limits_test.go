@@ -33,15 +33,15 @@ func TestPagesQuoteTheEngineLimits(t *testing.T) {
 	if got := byTestID(doc, "truncated").Text(); !strings.Contains(got, "first 64 KiB were kept") {
 		t.Errorf("truncated note = %q", got)
 	}
-	page := render(t, EndpointPage(EndpointPageProps{Page: signedIn, ID: 3}))
+	page := render(t, EndpointOverviewPage(EndpointOverviewProps{Page: signedIn, ID: 3}))
 	confirm, _ := byTestID(page, "rotate-secret").Closest("form").Attr("data-confirm")
 	if !strings.Contains(confirm, "keeps working for "+hours(catalog.SecretOverlap)+".") || !strings.Contains(confirm, "24 hours") {
 		t.Errorf("rotate confirmation = %q, want the overlap of catalog.SecretOverlap", confirm)
 	}
 	list := render(t, WebhookListPage(WebhookListProps{Page: signedIn, Max: 20, Endpoints: []EndpointCard{
-		{ID: 1, URL: "https://a.example/hook", Enabled: true, Rate: &SuccessRate{Percent: 50, Succeeded: 1, Finished: 2, Window: 7 * 24 * time.Hour}},
+		{ID: 1, URL: "https://a.example/hook", State: EndpointState{Enabled: true}, Health: HealthFigure{Delivered: 1, Finished: 2}, HealthWindow: 7 * 24 * time.Hour},
 	}}))
-	if got := strings.Join(strings.Fields(byTestID(list, "endpoint-rate").Text()), " "); got != "168 h success 50.0% (1/2)" {
+	if got := strings.Join(strings.Fields(byTestID(list, "endpoint-rate").Text()), " "); got != "Last 168 hours: 50.0% 1 of 2 messages delivered" {
 		t.Errorf("rate = %q, want the window it was given", got)
 	}
 }

@@ -100,7 +100,7 @@ func TestEndpointPageMarksErrorsAndKeepsInput(t *testing.T) {
 		t.Fatalf("fixture should be invalid: %+v", errs)
 	}
 	errs.Events = "Choose at least one event."
-	doc := render(t, EndpointPage(EndpointPageProps{Page: signedIn, ID: 7, Form: form, Errors: errs, Groups: groups}))
+	doc := render(t, EndpointPage(EndpointPageProps{Page: signedIn, ID: 7, Form: form, Errors: errs, Groups: groups, SavedName: "Slack relay"}))
 
 	// Every input has a label.
 	doc.Find("input:not([type=hidden]):not([type=checkbox])").Each(func(_ int, in *goquery.Selection) {
@@ -192,24 +192,79 @@ func TestEndpointPageMarksErrorsAndKeepsInput(t *testing.T) {
 	if _, on := byTestID(doc, "enabled").Attr("checked"); on {
 		t.Error("Enabled checked for a disabled form")
 	}
-	if byTestID(doc, "signing-secret").Length() != 1 || byTestID(doc, "secret-value").Text() != maskedSecret {
-		t.Error("edit page without the masked secret")
+	// The edit page is the form alone, posted to its own path; the
+	// breadcrumbs name the endpoint and lead back to its overview.
+	if byTestID(doc, "signing-secret").Length() != 0 || doc.Find("#endpoint-deliveries").Length() != 0 {
+		t.Error("the edit page shows the overview's parts")
 	}
-	if doc.Find("#endpoint-deliveries").Length() != 1 {
-		t.Error("no #endpoint-deliveries section")
+	if action := byTestID(doc, "endpoint-form").AttrOr("action", ""); action != paths.WithID(paths.EndpointEdit, 7) {
+		t.Errorf("edit form action = %q", action)
+	}
+	if got := crumbs(doc); got != "Profile Integrations Webhook Slack relay Edit" {
+		t.Errorf("breadcrumbs = %q", got)
+	}
+	if href := byTestID(doc, "breadcrumb").Find(`a:contains("Slack relay")`).AttrOr("href", ""); href != paths.WithID(paths.Endpoint, 7) {
+		t.Errorf("the endpoint's crumb links to %q", href)
+	}
+	if href := byTestID(doc, "cancel-endpoint").AttrOr("href", ""); href != paths.WithID(paths.Endpoint, 7) {
+		t.Errorf("Cancel leads to %q, want the overview", href)
 	}
 }
 
-func TestEndpointPageRendersDeliveries(t *testing.T) {
-	deliveries := &EndpointDeliveriesProps{EndpointID: 3, EventTypes: groups, Recent: DeliveryListProps{EndpointID: 3, Compact: true}}
-	doc := render(t, EndpointPage(EndpointPageProps{Page: signedIn, ID: 3, Form: forms.EndpointForm{URL: "https://x.example"}, Groups: groups, Deliveries: deliveries}))
-	if doc.Find(`#endpoint-deliveries [data-testid="send-test-form"]`).Length() != 1 || doc.Find("#endpoint-deliveries #delivery-list").Length() != 1 {
+func TestEndpointOverview(t *testing.T) {
+	until := time.Date(2026, 5, 1, 12, 30, 0, 0, time.UTC)
+	props := EndpointOverviewProps{
+		Page: signedIn, ID: 3, URL: "https://hooks.example.com/in", EventTypes: []string{"TEST_STARTED"},
+		State: EndpointState{Enabled: true}, PreviousSecretUntil: &until,
+		Deliveries: EndpointDeliveriesProps{EndpointID: 3, Enabled: true, EventTypes: groups, Recent: DeliveryListProps{EndpointID: 3, Compact: true}},
+	}
+	doc := render(t, EndpointOverviewPage(props))
+	// Without a description the endpoint is named by its host.
+	if got := strings.Join(strings.Fields(byTestID(doc, "endpoint-name").Text()), " "); got != "hooks.example.com Enabled" {
+		t.Errorf("heading = %q", got)
+	}
+	if got := crumbs(doc); got != "Profile Integrations Webhook hooks.example.com" {
+		t.Errorf("breadcrumbs = %q", got)
+	}
+	if byTestID(doc, "secret-value").Text() != maskedSecret || !strings.Contains(byTestID(doc, "previous-secret").Text(), "1 May 2026, 12:30 UTC") {
+		t.Error("the overview lacks the masked secret or the rotation notice")
+	}
+	if doc.Find(`#endpoint-deliveries [data-testid="send-test-form"]`).Length() != 1 || doc.Find("#endpoint-deliveries #delivery-list").Length() != 1 ||
+		doc.Find("#endpoint-deliveries #endpoint-health").Length() != 1 {
 		t.Error("the deliveries section is not rendered inside #endpoint-deliveries")
 	}
-	until := time.Date(2026, 5, 1, 12, 30, 0, 0, time.UTC)
-	doc = render(t, EndpointPage(EndpointPageProps{Page: signedIn, ID: 3, Groups: groups, PreviousSecretUntil: &until}))
-	if !strings.Contains(byTestID(doc, "previous-secret").Text(), "1 May 2026, 12:30 UTC") {
-		t.Errorf("rotation notice = %q", byTestID(doc, "previous-secret").Text())
+	if href := byTestID(doc, "edit-endpoint").AttrOr("href", ""); href != paths.WithID(paths.EndpointEdit, 3) {
+		t.Errorf("Edit leads to %q", href)
+	}
+	if v := byTestID(doc, "endpoint-actions").Find(`input[name="` + ReturnParam + `"]`).AttrOr("value", ""); v != ReturnOverview {
+		t.Error("Disable on the overview does not come back to it")
+	}
+	// What comes first: the secret before Send test, before health, before
+	// the deliveries.
+	html, _ := doc.Html()
+	order := []string{`data-testid="endpoint-name"`, `id="signing-secret"`, `id="send-test"`, `id="endpoint-health"`, `id="recent-deliveries"`}
+	for i := 1; i < len(order); i++ {
+		if strings.Index(html, order[i-1]) > strings.Index(html, order[i]) {
+			t.Errorf("%s comes after %s", order[i-1], order[i])
+		}
+	}
+
+	failing := props
+	since := time.Date(2026, 4, 30, 9, 0, 0, 0, time.UTC)
+	failing.State = EndpointState{Enabled: true, FailingSince: &since, LastError: "no answer within 10 s"}
+	doc = render(t, EndpointOverviewPage(failing))
+	if byTestID(doc, "endpoint-status").Text() != StateLabelFailing || byTestID(doc, "failing-reason").Text() != "Last error: no answer within 10 s." {
+		t.Errorf("failing: badge %q, reason %q", byTestID(doc, "endpoint-status").Text(), byTestID(doc, "failing-reason").Text())
+	}
+
+	off := props
+	off.State = EndpointState{DisabledReason: "every message to it failed for more than 24 hours", DisabledAt: &since}
+	doc = render(t, EndpointOverviewPage(off))
+	if byTestID(doc, "endpoint-status").Text() != StateLabelDisabled || !strings.Contains(byTestID(doc, "disabled-notice").Text(), "30 Apr 2026, 09:00 UTC") {
+		t.Errorf("disabled: badge %q, notice %q", byTestID(doc, "endpoint-status").Text(), byTestID(doc, "disabled-notice").Text())
+	}
+	if action := byTestID(doc, "reenable-replay").Closest("form").AttrOr("action", ""); action != paths.WithID(paths.EndpointReenable, 3) {
+		t.Errorf("Enable and replay posts to %q", action)
 	}
 
 	created := render(t, EndpointPage(EndpointPageProps{Page: signedIn, Form: forms.NewEndpointForm(), Groups: groups}))
@@ -238,25 +293,36 @@ func TestWebhookListEmptyState(t *testing.T) {
 func TestWebhookListCards(t *testing.T) {
 	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
 	eps := []EndpointCard{
-		{ID: 1, URL: "https://a.example/hook", EventCount: 1, Enabled: true,
-			Last: &LastDelivery{State: models.StateSucceeded, At: now.Add(-5 * time.Minute)},
-			Rate: &SuccessRate{Percent: 100, Succeeded: 4, Finished: 4, Window: 24 * time.Hour}},
-		{ID: 2, URL: "https://b.example/hook", EventCount: 9, DisabledReason: "410 Gone"},
+		{ID: 1, URL: "https://a.example/hook", EventCount: 1, State: EndpointState{Enabled: true},
+			Last:   &LastDelivery{State: models.StateSucceeded, At: now.Add(-5 * time.Minute)},
+			Health: HealthFigure{Delivered: 4, Finished: 4}, HealthWindow: 24 * time.Hour},
+		{ID: 2, URL: "https://b.example/hook", EventCount: 9, State: EndpointState{DisabledReason: "410 Gone"}},
+		{ID: 3, URL: "https://c.example/hook", EventCount: 1, State: EndpointState{Enabled: true, FailingSince: ptr(now.Add(-3 * time.Hour)), LastError: "the receiver answered 500 Internal Server Error"},
+			Health: HealthFigure{Delivered: 0, Finished: 54}, HealthWindow: 24 * time.Hour},
 	}
 	doc := render(t, WebhookListPage(WebhookListProps{Page: signedIn, Endpoints: eps, Max: 20, Now: now}))
 	cards := byTestID(doc, "endpoint-card")
-	if cards.Length() != 2 {
+	if cards.Length() != 3 {
 		t.Fatalf("cards = %d", cards.Length())
 	}
-	a, b := cards.Eq(0), cards.Eq(1)
+	a, b, c := cards.Eq(0), cards.Eq(1), cards.Eq(2)
 	if got := a.Find(`[data-testid="state-badge"]`).Text(); got != "Succeeded" {
 		t.Errorf("state badge = %q", got)
 	}
 	if got := strings.Join(strings.Fields(a.Find(`[data-testid="endpoint-last"]`).Text()), " "); got != "Last delivery Succeeded 5 minutes ago" {
 		t.Errorf("last = %q", got)
 	}
-	if got := strings.Join(strings.Fields(a.Find(`[data-testid="endpoint-rate"]`).Text()), " "); got != "24 h success 100% (4/4)" {
+	if got := strings.Join(strings.Fields(a.Find(`[data-testid="endpoint-rate"]`).Text()), " "); got != "Last 24 hours: 100% 4 of 4 messages delivered" {
 		t.Errorf("rate = %q", got)
+	}
+	if a.Find(`[data-testid="endpoint-status"]`).Text() != "Enabled" || c.Find(`[data-testid="endpoint-status"]`).Text() != "Failing" {
+		t.Error("a failing endpoint is not shown as Failing")
+	}
+	if got := strings.Join(strings.Fields(c.Find(`[data-testid="failing-reason"]`).Text()), " "); got != "Every message since 3 hours ago failed: the receiver answered 500 Internal Server Error" {
+		t.Errorf("failing reason = %q", got)
+	}
+	if banner := byTestID(doc, "auto-disabled-banner"); banner.Length() != 1 || banner.Find(`a[href="`+paths.WithID(paths.Endpoint, 2)+`"]`).Text() != "b.example" {
+		t.Errorf("banner = %q", banner.Text())
 	}
 	if a.Find(`[data-testid="endpoint-events"]`).Text() != "1 event" || b.Find(`[data-testid="endpoint-events"]`).Text() != "9 events" {
 		t.Error("event counts wrong")
@@ -276,7 +342,7 @@ func TestWebhookListCards(t *testing.T) {
 
 	full := make([]EndpointCard, 20)
 	for i := range full {
-		full[i] = EndpointCard{ID: int64(i + 1), URL: "https://x.example", EventCount: 1, Enabled: true}
+		full[i] = EndpointCard{ID: int64(i + 1), URL: "https://x.example", EventCount: 1, State: EndpointState{Enabled: true}}
 	}
 	doc = render(t, WebhookListPage(WebhookListProps{Page: signedIn, Endpoints: full, Max: 20, Now: now}))
 	if byTestID(doc, "add-endpoint").Length() != 0 || byTestID(doc, "endpoint-limit").Length() != 1 {
@@ -334,4 +400,13 @@ func TestAgo(t *testing.T) {
 			t.Errorf("ago(%v) = %q, want %q", d, got, want)
 		}
 	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// crumbs is the breadcrumb trail as text, one space between crumbs.
+func crumbs(doc *goquery.Document) string {
+	return strings.Join(byTestID(doc, "breadcrumb").Find("li").Map(func(_ int, li *goquery.Selection) string {
+		return strings.TrimSpace(li.Text())
+	}), " ")
 }

@@ -15,6 +15,17 @@ type WebhookListProps struct {
 	Now time.Time
 }
 
+// AutoDisabled lists the endpoints loadhook turned off, for the banner.
+func (p WebhookListProps) AutoDisabled() []EndpointCard {
+	var out []EndpointCard
+	for _, e := range p.Endpoints {
+		if e.State.AutoDisabled() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // AtLimit reports whether the user may add no more endpoints.
 func (p WebhookListProps) AtLimit() bool { return len(p.Endpoints) >= p.Max }
 
@@ -25,12 +36,13 @@ type EndpointCard struct {
 	Description    string
 	EventCount     int
 	HeaderCount    int
-	Enabled        bool
-	DisabledReason string
+	State          EndpointState
 	// Last is nil until the endpoint has been sent something.
 	Last *LastDelivery
-	// Rate is nil when no message finished in its window.
-	Rate *SuccessRate
+	// Health counts the messages of the last HealthWindow, as the
+	// overview's first period does.
+	Health       HealthFigure
+	HealthWindow time.Duration
 }
 
 // LastDelivery is the state of an endpoint's newest message.
@@ -40,13 +52,6 @@ type LastDelivery struct {
 	At     time.Time
 }
 
-// SuccessRate counts the messages of a recent window.
-type SuccessRate struct {
-	Percent   float64
-	Succeeded int64
-	Finished  int64
-	Window    time.Duration // how far back the counts reach
-}
 
 var webhookCrumbs = []Breadcrumb{{Label: "Profile", Href: paths.Profile}, {Label: "Integrations", Href: paths.Profile + "#integrations"}, {Label: "Webhook"}}
 
