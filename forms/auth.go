@@ -61,18 +61,25 @@ func NormalizeEmail(s string) string {
 func (f *AuthForm) ValidateSignUp() AuthErrors {
 	var errs AuthErrors
 	errs.Email = checkEmail(f.Email)
-	n := utf8.RuneCountInString(f.Password)
-	switch {
-	case textError(f.Password, "") != "":
-		errs.Password = passwordTextError(f.Password)
-	case n == 0:
-		errs.Password = "Choose a password."
-	case n < MinPasswordLen:
-		errs.Password = "Use at least " + strconv.Itoa(MinPasswordLen) + " characters."
-	case n > MaxPasswordLen:
-		errs.Password = "Use at most " + strconv.Itoa(MaxPasswordLen) + " characters."
-	}
+	errs.Password = checkNewPassword(f.Password)
 	return errs
+}
+
+// checkNewPassword checks a password being chosen, at sign-up or on a
+// change: the same rules for both.
+func checkNewPassword(password string) string {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case textError(password, "") != "":
+		return passwordTextError(password)
+	case n == 0:
+		return "Choose a password."
+	case n < MinPasswordLen:
+		return "Use at least " + strconv.Itoa(MinPasswordLen) + " characters."
+	case n > MaxPasswordLen:
+		return "Use at most " + strconv.Itoa(MaxPasswordLen) + " characters."
+	}
+	return ""
 }
 
 // ValidateLogIn checks only that both fields are filled; whether they match an

@@ -14,6 +14,7 @@ import (
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
+	"github.com/loadhook/loadhook/webhook"
 )
 
 // recentLimit is how many deliveries the endpoint page lists.
@@ -70,9 +71,21 @@ func deliveryRows(msgs []models.Message) []views.DeliveryRow {
 			Attempts: m.Attempts, MaxAttempts: m.MaxAttempts, LastStatus: m.LastStatus, LastError: m.LastErrorClass,
 			LastDuration: time.Duration(m.LastDurationMs) * time.Millisecond,
 			CreatedAt:    m.CreatedAt, NextAttemptAt: m.NextAttemptAt, WaitingFor: m.WaitingFor,
+			Redelivered: redelivered(m),
+			Blocked:     m.LastErrorClass == webhook.ClassBlocked, Disabled: m.LastErrorClass == webhook.ClassDisabled,
 		}
 	}
 	return rows
+}
+
+// redelivered reports whether a user has redelivered the message by hand.
+// A message gets webhook.MaxAttempts automatic attempts, and a redelivery
+// sets its maximum to the attempts made plus one (Store.ReopenMessage), so
+// either count beyond the automatic ones tells it. A message redelivered
+// after exactly MaxAttempts-1 attempts looks like an automatic one: the
+// message keeps no other record of it.
+func redelivered(m models.Message) bool {
+	return m.Attempts > webhook.MaxAttempts || m.MaxAttempts != webhook.MaxAttempts
 }
 
 // datetimeLayouts are what a datetime-local input sends (with and without

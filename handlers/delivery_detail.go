@@ -80,20 +80,52 @@ func (s *Server) redeliver(c echo.Context) error {
 var tooManyResends = "Too many redeliveries: at most " + perWindow(resendLimit) + ". Wait a minute, then try again."
 
 func deliveryStatus(d *models.DeliveryDetail, csrf string, now time.Time) views.DeliveryStatusProps {
+	m := d.Message
 	p := views.DeliveryStatusProps{
-		MessageID: d.Message.ID, CSRF: csrf, State: d.Message.State, Attempts: d.Message.Attempts,
-		MaxAttempts: d.Message.MaxAttempts, NextAttemptAt: d.Message.NextAttemptAt, Now: now,
-		WaitingFor: d.Message.WaitingFor,
+		MessageID: m.ID, CSRF: csrf, State: m.State, Attempts: m.Attempts,
+		MaxAttempts: m.MaxAttempts, NextAttemptAt: m.NextAttemptAt, Now: now,
+		WaitingFor: m.WaitingFor,
+		LastStatus: m.LastStatus, Redelivered: redelivered(m),
+		Blocked: m.LastErrorClass == webhook.ClassBlocked, Disabled: m.LastErrorClass == webhook.ClassDisabled,
 	}
-	for _, a := range d.Attempts {
-		p.AttemptList = append(p.AttemptList, attemptView(a))
+	for i, a := range d.Attempts {
+		v := attemptView(a)
+		v.Redelivery = isRedelivery(d.Attempts[:i], a, m)
+		p.AttemptList = append(p.AttemptList, v)
 	}
 	return p
 }
 
+// isRedelivery tells an attempt a user asked for from the engine's own, by
+// what came before it: past the automatic attempts, after an attempt that
+// ended the message (a success, a blocked address, 410 Gone), or the last
+// attempt of a message whose maximum a redelivery set. Attempts are not
+// marked when they are made, so a redelivery of a message the engine
+// stopped without an attempt (endpoint disabled) is known only while it is
+// the last.
+func isRedelivery(before []models.Attempt, a models.Attempt, m models.Message) bool {
+	if a.Number > webhook.MaxAttempts {
+		return true
+	}
+	if n := len(before); n > 0 {
+		prev := before[n-1]
+		if prev.Success || prev.ErrorClass == webhook.ClassBlocked || prev.ResponseStatus == http.StatusGone {
+			return true
+		}
+	}
+	last := a.Number == m.Attempts && !catalog.InFlight(m.State)
+	return last && m.MaxAttempts != webhook.MaxAttempts && a.Number == m.MaxAttempts
+}
+
 func attemptView(a models.Attempt) views.AttemptView {
+	advice := webhook.Advice{}
+	if !a.Success {
+		advice = webhook.AdviceFor(a.ErrorClass, a.ResponseStatus)
+	}
 	return views.AttemptView{
-		Number: a.Number, StartedAt: a.StartedAt, URL: a.URL,
+		Advice: advice.Text, AdviceSection: advice.Section,
+		NotSent: a.ErrorClass == webhook.ClassBlocked,
+		Number:  a.Number, StartedAt: a.StartedAt, URL: a.URL,
 		// Masked when recorded; masked again here so that a row written by
 		// an older version, or by hand, cannot show a credential.
 		RequestHeaders:  headerLines(a.RequestHeaders, true),

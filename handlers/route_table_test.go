@@ -168,7 +168,8 @@ func TestEveryLinkHasARoute(t *testing.T) {
 	}
 	tokenID := tokens[0].ID
 	pages := []*response{
-		anon.get(paths.LogIn), anon.get(paths.SignUp), anon.get("/no/such/page"),
+		anon.get(paths.LogIn), anon.get(paths.SignUp), anon.get("/no/such/page"), anon.get(paths.EventCatalog), anon.get(paths.DeliveryHelp),
+		c.get(paths.Account),
 		c.get(paths.Webhook), c.get(paths.NewEndpoint), c.get(paths.WithID(paths.Endpoint, id)),
 		c.get(paths.WithID(paths.EndpointDelete, id)), c.post(paths.WithID(paths.EndpointSecretReveal, id), nil),
 		deliveries, c.get(detail), c.get(paths.Profile), c.post(paths.WithID(paths.TokenRevoke, tokenID), nil),

@@ -1,6 +1,7 @@
 // loadhook: small enhancements. Every page works without this file; it only
 // saves round trips (header rows, select all), asks before destructive
-// actions and adds copy buttons.
+// actions, adds copy and show-password buttons, shows failed htmx requests
+// where they were made and writes times in the browser's zone.
 (function () {
   "use strict";
 
@@ -157,11 +158,119 @@
     if (input instanceof HTMLInputElement && input.dataset.masked === "true") input.select();
   });
 
+  // Failed htmx requests: the message goes next to what was clicked (the
+  // form, the button, the list that refreshes itself), never nowhere. The
+  // server's answer to an htmx request carries the message (ErrorNotice);
+  // anything else (a proxy's page, no answer at all) gets a sentence here.
+  var inlineErrors = new WeakMap();
+
+  function errorMessage(detail) {
+    var xhr = detail.xhr;
+    if (!xhr || !xhr.status) {
+      return "Could not reach loadhook: check your connection, then try again.";
+    }
+    var notice = new DOMParser().parseFromString(xhr.responseText || "", "text/html").querySelector("[data-testid=error-notice]");
+    if (notice && notice.textContent.trim()) return notice.textContent.trim();
+    return "That didn't work (the server answered " + xhr.status + "). Reload the page and try again.";
+  }
+
+  function showInlineError(elt, message) {
+    var box = inlineErrors.get(elt);
+    if (!box || !box.isConnected) {
+      box = document.createElement("p");
+      box.className = "inline-error";
+      box.setAttribute("role", "alert");
+      box.setAttribute("data-testid", "inline-error");
+      if (!elt || !elt.isConnected) {
+        var fallback = document.getElementById("request-error");
+        if (!fallback) return;
+        fallback.replaceChildren(box);
+      } else if (elt instanceof HTMLFormElement) {
+        elt.appendChild(box);
+      } else if (elt.hasAttribute("data-polling")) {
+        elt.before(box);
+      } else {
+        elt.after(box);
+      }
+      if (elt) inlineErrors.set(elt, box);
+    }
+    box.textContent = message;
+  }
+
+  function clearInlineError(elt) {
+    var box = elt && inlineErrors.get(elt);
+    if (box) {
+      box.remove();
+      inlineErrors.delete(elt);
+    }
+  }
+
+  document.addEventListener("htmx:responseError", function (e) { showInlineError(e.detail.elt, errorMessage(e.detail)); });
+  document.addEventListener("htmx:sendError", function (e) { showInlineError(e.detail.elt, errorMessage({})); });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    if (e.detail.successful) clearInlineError(e.detail.elt);
+  });
+
+  // Live refreshes morph the page in place (idiomorph): focus stays, and a
+  // panel the user opened or closed stays that way, whatever the server's
+  // default for it.
+  function keepOpenPanels() {
+    if (!window.Idiomorph || !window.Idiomorph.defaults) return;
+    window.Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (name, el) {
+      if (name === "open" && el instanceof HTMLDetailsElement) return false;
+    };
+  }
+
+  // Times are rendered in UTC (also in their title, on hover) and shown in
+  // the browser's own zone here. data-local says how much of the time counts.
+  var timeFormats = {
+    exact: { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" },
+    minute: { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" },
+    hour: { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" },
+    date: { year: "numeric", month: "short", day: "numeric" }
+  };
+
+  function localizeTimes(root) {
+    (root || document).querySelectorAll("time[data-local]").forEach(function (el) {
+      var format = timeFormats[el.getAttribute("data-local")];
+      var when = new Date(el.getAttribute("datetime"));
+      if (!format || isNaN(when.getTime())) return;
+      el.textContent = when.toLocaleString(undefined, format);
+      el.setAttribute("data-localized", "true");
+    });
+  }
+
+  document.addEventListener("htmx:afterSettle", function () { localizeTimes(document); });
+
+  // Show-password toggles: the field becomes text while pressed on, and
+  // back to a password before its form is sent, so no browser stores it
+  // as text.
+  document.addEventListener("click", function (e) {
+    var toggle = e.target.closest("[data-toggle-password]");
+    if (!toggle) return;
+    var input = document.getElementById(toggle.getAttribute("data-toggle-password"));
+    if (!input) return;
+    var show = input.type === "password";
+    input.type = show ? "text" : "password";
+    toggle.setAttribute("aria-pressed", show ? "true" : "false");
+    toggle.textContent = show ? "Hide" : "Show";
+    input.focus();
+  });
+  document.addEventListener("submit", function (e) {
+    if (!(e.target instanceof HTMLFormElement)) return;
+    e.target.querySelectorAll("[data-toggle-password]").forEach(function (toggle) {
+      var input = document.getElementById(toggle.getAttribute("data-toggle-password"));
+      if (input) input.type = "password";
+    });
+  });
+
   function init() {
-    document.querySelectorAll(".select-all[hidden], [data-copy][hidden], [data-copy-secret][hidden]").forEach(function (el) {
+    document.querySelectorAll(".select-all[hidden], [data-copy][hidden], [data-copy-secret][hidden], [data-toggle-password][hidden]").forEach(function (el) {
       el.hidden = false;
     });
     document.querySelectorAll("[data-select-all]").forEach(syncSelectAll);
+    keepOpenPanels();
+    localizeTimes(document);
   }
 
   if (document.readyState === "loading") {

@@ -96,7 +96,7 @@ func SignUpPage(p AuthProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = field(Field{ID: "password", Name: "password", Label: "Password", Type: "password", Error: p.Errors.Password,
-				Help: "At least " + itoa(forms.MinPasswordLen) + " characters.", Autocomplete: "new-password", TestID: "password", Required: true}).Render(ctx, templ_7745c5c3_Buffer)
+				Help: "At least " + itoa(forms.MinPasswordLen) + " characters.", Autocomplete: "new-password", TestID: "password", Required: true, RevealToggle: true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -209,7 +209,7 @@ func LogInPage(p AuthProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = field(Field{ID: "password", Name: "password", Label: "Password", Type: "password", Error: p.Errors.Password,
-				Autocomplete: "current-password", TestID: "password", Required: true, Autofocus: p.Form.Email != ""}).Render(ctx, templ_7745c5c3_Buffer)
+				Autocomplete: "current-password", TestID: "password", Required: true, Autofocus: p.Form.Email != "", RevealToggle: true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/paths"
 )
 
 // DeliveryDetailProps are the props of one message's page.
@@ -37,6 +38,15 @@ type DeliveryStatusProps struct {
 	WaitingFor    string // as in DeliveryRow
 	AttemptList   []AttemptView
 	Now           time.Time
+	// LastStatus, Redelivered, Blocked and Disabled are as in DeliveryRow.
+	LastStatus        int
+	Redelivered       bool
+	Blocked, Disabled bool
+}
+
+func (p DeliveryStatusProps) progress() progress {
+	return progress{State: p.State, Attempts: p.Attempts, LastStatus: p.LastStatus, Redelivered: p.Redelivered,
+		Blocked: p.Blocked, Disabled: p.Disabled, NextAttemptAt: p.NextAttemptAt}
 }
 
 // InFlight reports whether attempts are still coming.
@@ -61,7 +71,19 @@ type AttemptView struct {
 	Success bool
 	// Explanation says in plain words what happened.
 	Explanation string
+	// Advice says what to do about a failure; AdviceSection is its section
+	// of the delivery-failures page.
+	Advice        string
+	AdviceSection string
+	// Redelivery marks an attempt a user asked for by hand.
+	Redelivery bool
+	// NotSent is an attempt the host policy refused: no request left.
+	NotSent bool
 }
+
+// adviceURL links an attempt's advice to its section of the
+// delivery-failures page.
+func (a AttemptView) adviceURL() string { return paths.DeliveryHelp + "#" + a.AdviceSection }
 
 // HeaderLine is one header name and value.
 type HeaderLine struct {

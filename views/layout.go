@@ -21,15 +21,20 @@ type Field struct {
 	Required     bool
 	Autofocus    bool
 	MaxLength    int
+	// RevealToggle adds a Show button to a password field (app.js).
+	RevealToggle bool
 }
 
-// requestErrorID is the element htmx puts the answer to a failed request
-// in (ErrorNotice), above the page's content.
+// requestErrorID is where app.js shows the error of a failed htmx request
+// whose element is no longer on the page; every other error is shown next to
+// what was clicked.
 const requestErrorID = "request-error"
 
-// htmxConfig keeps htmx from evaluating script, and shows an error answer
-// (4xx, 5xx) in #request-error rather than dropping it: by default htmx
-// swaps nothing for an error, and the user would see no reaction at all.
+// htmxConfig keeps htmx from evaluating script, and marks error answers
+// (4xx, 5xx) as errors without swapping them: app.js shows their message
+// (ErrorNotice) next to the element that made the request, on
+// htmx:responseError, and a network failure's on htmx:sendError. By default
+// htmx drops both and the user sees no reaction at all.
 const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},` +
-	`{"code":"[45]..","swap":true,"error":true,"target":"#` + requestErrorID + `","swapOverride":"innerHTML"}]}`
+	`{"code":"[45]..","swap":false,"error":true}]}`
