@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -92,8 +92,10 @@ func waitFor(t *testing.T, ctx context.Context, what, js string) {
 }
 
 // TestBrowserEndpointLifecycle drives the real app in Chromium: sign up,
-// open Webhook, add an endpoint with two headers and three events, reload,
-// edit, disable, and delete it.
+// open Webhook, add an endpoint with two headers and three events, land on
+// its overview (what comes first, breadcrumbs, Reveal, a test event that
+// the health block catches up with, confirmations in view), edit it on its
+// own page, disable it from the overview, and delete it.
 func TestBrowserEndpointLifecycle(t *testing.T) {
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
@@ -141,7 +143,12 @@ func TestBrowserEndpointLifecycle(t *testing.T) {
 	if !slices.Equal(projectsAll, []bool{true, false, true}) {
 		t.Errorf("select-all states (checked or partly) = %v, want Tests and Projects partly checked", projectsAll)
 	}
-	do(t, ctx, "save", chromedp.Click(tid("save-endpoint")), chromedp.WaitVisible(tid("signing-secret")))
+	// Every confirm() of the app (Rotate, Resend failed, Delete) is accepted.
+	acceptDialogs(ctx)
+
+	// Save lands on the new endpoint's overview, the confirmation on top.
+	do(t, ctx, "save", chromedp.Click(tid("save-endpoint")), chromedp.WaitVisible(tid("endpoint-overview")))
+	flashInView(t, ctx, "Endpoint added")
 
 	user := app.user("browser@example.com")
 	eps, err := app.store.Endpoints(context.Background(), user.ID)
@@ -150,19 +157,22 @@ func TestBrowserEndpointLifecycle(t *testing.T) {
 	}
 	id := eps[0].ID
 
-	do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(tid("endpoint-form")))
-	form := run(t, ctx, "read the form", chromedp.Evaluate[[]string](`[
-		document.getElementById('url').value,
-		document.getElementById('description').value,
-		...[...document.querySelectorAll('[data-header-rows] .header-row')].map(r =>
-			r.querySelector('[name=header_name]').value + '=' + r.querySelector('[name=header_value]').value),
-		...[...document.querySelectorAll('input[name=events]:checked')].map(e => e.value),
-		String(document.querySelector('[data-testid=enabled]').checked),
-	]`))
-	want := []string{hookURL, "Browser test endpoint", "X-Team=checkout", "Authorization=Bear••••••••",
-		"TEST_STARTED", "TEST_FAILED", "PROJECT_CREATED", "true"}
-	if !slices.Equal(form, want) {
-		t.Fatalf("after reload the form shows\n%q\nwant\n%q", form, want)
+	// The overview: the endpoint named by its description, its state, then
+	// the secret, Send test event, health and the deliveries, in that order.
+	do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(tid("endpoint-overview")))
+	if got := run(t, ctx, "read the heading", chromedp.Evaluate[string](`document.querySelector('[data-testid=endpoint-name]').textContent.replace(/\s+/g, ' ').trim()`)); got != "Browser test endpoint Enabled" {
+		t.Errorf("heading = %q", got)
+	}
+	if got := crumbTrail(t, ctx); got != "Profile › Integrations › Webhook › Browser test endpoint" {
+		t.Errorf("breadcrumbs = %q", got)
+	}
+	order := run(t, ctx, "read the order", chromedp.Evaluate[[]string](`[...document.querySelectorAll(
+		'[data-testid=endpoint-overview], #signing-secret, #send-test, #endpoint-health, [data-testid=attempts-chart], #recent-deliveries')].map(e => e.id || e.dataset.testid)`))
+	if want := []string{"endpoint-overview", "signing-secret", "send-test", "endpoint-health", "attempts-chart", "recent-deliveries"}; !slices.Equal(order, want) {
+		t.Errorf("the overview shows %v, want %v", order, want)
+	}
+	if top := run(t, ctx, "where the secret is", chromedp.Evaluate[float64](`document.getElementById('signing-secret').getBoundingClientRect().top`)); top > 900 {
+		t.Errorf("the signing secret starts %v px down, below the first screen", top)
 	}
 
 	// htmx reveals the secret in place, under the CSP.
@@ -174,14 +184,50 @@ func TestBrowserEndpointLifecycle(t *testing.T) {
 		t.Errorf("revealed %q, want the endpoint's secret", secret)
 	}
 
+	// A test event: its row appears, and health and the chart catch up once
+	// it is delivered, without a reload.
+	do(t, ctx, "send a test event", chromedp.Click(tid("send-test-button")))
+	waitFor(t, ctx, "the health block counts the delivered test",
+		`document.querySelector('#endpoint-health [data-testid=health-counts]').textContent.trim() === '1 of 1 message delivered'`)
+	waitFor(t, ctx, "the chart counts its attempt", `document.querySelectorAll('#endpoint-health [data-testid=bar-ok]').length === 1`)
+
+	// Actions confirm at the top of the page they land on, in view.
+	do(t, ctx, "rotate the secret", chromedp.Click(tid("rotate-secret")), chromedp.WaitVisible(tid("previous-secret")))
+	flashInView(t, ctx, "New signing secret created")
+	do(t, ctx, "resend failed", chromedp.Click(tid("resend-failed")))
+	flashInView(t, ctx, "No failed deliveries in the last 24 hours")
+
+	// Edit is a page of its own, the form showing what was saved.
+	do(t, ctx, "open Edit", chromedp.Click(tid("edit-endpoint")), chromedp.WaitVisible(tid("endpoint-form")))
+	if got := crumbTrail(t, ctx); got != "Profile › Integrations › Webhook › Browser test endpoint › Edit" {
+		t.Errorf("edit page breadcrumbs = %q", got)
+	}
+	form := run(t, ctx, "read the form", chromedp.Evaluate[[]string](`[
+		document.getElementById('url').value,
+		document.getElementById('description').value,
+		...[...document.querySelectorAll('[data-header-rows] .header-row')].map(r =>
+			r.querySelector('[name=header_name]').value + '=' + r.querySelector('[name=header_value]').value),
+		...[...document.querySelectorAll('input[name=events]:checked')].map(e => e.value),
+		String(document.querySelector('[data-testid=enabled]').checked),
+	]`))
+	want := []string{hookURL, "Browser test endpoint", "X-Team=checkout", "Authorization=Bear••••••••",
+		"TEST_STARTED", "TEST_FAILED", "PROJECT_CREATED", "true"}
+	if !slices.Equal(form, want) {
+		t.Fatalf("the edit page shows\n%q\nwant\n%q", form, want)
+	}
+	if n := run(t, ctx, "count overview parts", chromedp.Evaluate[int](`document.querySelectorAll('#signing-secret, #endpoint-deliveries').length`)); n != 0 {
+		t.Error("the edit page repeats the overview")
+	}
+
 	do(t, ctx, "edit the description",
 		chromedp.Clear(chromedp.ID("description")),
 		chromedp.SendKeys(chromedp.ID("description"), "Edited in the browser"),
 		chromedp.Click(tid("save-endpoint")),
-		chromedp.WaitVisible(tid("endpoint-card")),
+		chromedp.WaitVisible(tid("endpoint-overview")),
 	)
+	flashInView(t, ctx, "Changes saved.")
 	if got := run(t, ctx, "read the description", chromedp.Text(tid("endpoint-description"))); got != "Edited in the browser" {
-		t.Errorf("description on the list = %q", got)
+		t.Errorf("description on the overview = %q", got)
 	}
 	saved, err := app.store.Endpoint(context.Background(), user.ID, id)
 	if err != nil {
@@ -189,6 +235,10 @@ func TestBrowserEndpointLifecycle(t *testing.T) {
 	}
 	if saved.Headers[1].Value != "Bearer browser-secret-123" {
 		t.Errorf("the masked Authorization value changed on save: %q", saved.Headers[1].Value)
+	}
+	do(t, ctx, "open the list", chromedp.Navigate(base+"/profile/integrations/webhook"), chromedp.WaitVisible(tid("endpoint-card")))
+	if got := run(t, ctx, "read the list's description", chromedp.Text(tid("endpoint-description"))); got != "Edited in the browser" {
+		t.Errorf("description on the list = %q", got)
 	}
 
 	if os.Getenv("LOADHOOK_SCREENSHOTS") != "" {
@@ -200,30 +250,49 @@ func TestBrowserEndpointLifecycle(t *testing.T) {
 		do(t, ctx, "back to the list", chromedp.Navigate(base+"/profile/integrations/webhook"), chromedp.WaitVisible(tid("endpoint-card")))
 	}
 
+	// Disable on the overview stays on the overview.
+	do(t, ctx, "open the overview", chromedp.Click(tid("endpoint-url")), chromedp.WaitVisible(tid("endpoint-overview")))
 	do(t, ctx, "disable", chromedp.Click(tid("toggle-endpoint")))
 	waitFor(t, ctx, "the badge says Disabled",
-		`document.querySelector('[data-testid=endpoint-status]').textContent === 'Disabled'`)
+		`document.querySelector('[data-testid=endpoint-status]').textContent === 'Disabled' && !!document.querySelector('[data-testid=endpoint-overview]')`)
 	if ep, _ := app.store.Endpoint(context.Background(), user.ID, id); ep.Enabled {
 		t.Error("still enabled in the database")
 	}
 
-	// Delete asks with confirm(); accept it.
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for ev, err := range dialogs {
-			if err != nil {
-				return
-			}
-			if strings.Contains(ev.Message, "Delete the endpoint") {
-				chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-				return
-			}
-		}
-	}()
 	do(t, ctx, "delete", chromedp.Click(tid("delete-endpoint")), chromedp.WaitVisible(tid("empty-state")))
 	if n := app.count("endpoints"); n != 0 {
 		t.Errorf("endpoints = %d after delete", n)
 	}
+}
+
+// acceptDialogs accepts every confirm() the page opens from now on.
+func acceptDialogs(ctx context.Context) {
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+}
+
+// flashInView waits for a flash saying text that is on screen: not above
+// the viewport, as an #anchor jump would leave it, nor below it.
+func flashInView(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
+	waitFor(t, ctx, "a flash saying "+strconv.Quote(text)+" in view", `[...document.querySelectorAll('[data-testid=flash]')].some(f => {
+		const r = f.getBoundingClientRect();
+		return f.textContent.includes(`+strconv.Quote(text)+`) && r.top >= 0 && r.bottom <= window.innerHeight;
+	})`)
+}
+
+// crumbTrail reads the breadcrumbs as "A › B › C".
+func crumbTrail(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	return run(t, ctx, "read the breadcrumbs", chromedp.Evaluate[string](
+		`[...document.querySelectorAll('[data-testid=breadcrumb] li')].map(li => li.textContent.trim()).join(' › ')`))
 }
 
 // screenshot saves a full-page PNG of url into docs/. The delivery log's
