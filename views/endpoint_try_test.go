@@ -37,10 +37,10 @@ func TestEndpointTryBlock(t *testing.T) {
 					t.Errorf("button %s = %q, want %q", attr, got, want)
 				}
 			}
-			if got := form.Find(`input[name="` + TryEndpointField + `"]`).AttrOr("value", ""); got != tc.wantID {
+			if got := form.Find(`input[name="`+TryEndpointField+`"]`).AttrOr("value", ""); got != tc.wantID {
 				t.Errorf("endpoint field %q, want %q", got, tc.wantID)
 			}
-			if got := form.Find(`select[name="` + TryEventField + `"] option[selected]`).AttrOr("value", ""); got != tc.wantSample {
+			if got := form.Find(`select[name="`+TryEventField+`"] option[selected]`).AttrOr("value", ""); got != tc.wantSample {
 				t.Errorf("sample chosen %q, want %q", got, tc.wantSample)
 			}
 			if form.Find("#"+TryResultID).Length() != 1 {
