@@ -109,8 +109,8 @@ type Message struct {
 	LastStatus     int    `gorm:"not null;default:0"`
 	LastErrorClass string `gorm:"size:24;not null;default:''"`
 	LastDurationMs int64  `gorm:"not null;default:0"`
-	// RunKey is RunKey(endpoint, testRunId), "" for an event without one.
-	RunKey string `gorm:"size:32;not null;default:''"`
+	// RunKey is RunKey(endpoint, testRunId), 0 for an event without one.
+	RunKey int64 `gorm:"column:run_order_key;not null;default:0"`
 	// WaitingFor is the message this one waits for, while StateWaiting.
 	WaitingFor string    `gorm:"size:40;not null;default:''"`
 	CreatedAt  time.Time `gorm:"not null;index"`

@@ -2,7 +2,7 @@ package models
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strconv"
@@ -15,7 +15,7 @@ import (
 
 // Messages of one test run to one endpoint are delivered in the order their
 // events were accepted. Each such message carries the run's key; the
-// run_tails table holds, per key, the message accepted last. A message
+// test_run_tails table holds, per key, the message accepted last. A message
 // accepted while its run's tail is unfinished waits for it (StateWaiting,
 // no queue job); when the tail reaches a final state, the transaction that
 // records it hands the waiting message to the queue. Both sides lock the
@@ -24,21 +24,30 @@ import (
 
 // RunTail is the message of a test run to an endpoint accepted last, while
 // it is unfinished; the row goes when that message reaches a final state.
+// Its one index is the integer key (SQLite's rowid): a run costs one row
+// written and one deleted.
 type RunTail struct {
-	RunKey        string `gorm:"primaryKey;size:32"`
-	EndpointID    int64  `gorm:"not null;index"`
+	RunKey        int64  `gorm:"column:run_order_key;primaryKey;autoIncrement:false"`
+	EndpointID    int64  `gorm:"not null"`
 	LastMessageID string `gorm:"size:40;not null"`
 }
 
+// TableName names the table after what it holds.
+func (RunTail) TableName() string { return "test_run_tails" }
+
 // RunKey names the ordered sequence of a test run's messages to one
-// endpoint: "" when the event carries no testRunId, which is never held.
-// A hash, so a run id of any length fits the index.
-func RunKey(endpointID int64, testRunID string) string {
+// endpoint: 0 when the event carries no testRunId, which is never held.
+// A 64-bit hash, so a run id of any length fits the key; two runs that
+// share one (about 1 in 10^19 for a pair) are merely kept in one order.
+func RunKey(endpointID int64, testRunID string) int64 {
 	if testRunID == "" {
-		return ""
+		return 0
 	}
 	sum := sha256.Sum256([]byte(strconv.FormatInt(endpointID, 10) + "\x00" + testRunID))
-	return hex.EncodeToString(sum[:16])
+	if k := int64(binary.BigEndian.Uint64(sum[:8])); k != 0 {
+		return k
+	}
+	return 1
 }
 
 // OrderRuns decides, inside the publishing transaction, which of msgs (not
@@ -46,11 +55,11 @@ func RunKey(endpointID int64, testRunID string) string {
 // run: those are set to StateWaiting with WaitingFor naming it, and must
 // get no queue job. It records each run's new tail.
 func (s *Store) OrderRuns(tx *Tx, msgs []Message) error {
-	groups := map[string][]int{}
-	var keys []string
+	groups := map[int64][]int{}
+	var keys []int64
 	for i := range msgs {
 		k := msgs[i].RunKey
-		if k == "" {
+		if k == 0 {
 			continue
 		}
 		if _, ok := groups[k]; !ok {
@@ -75,22 +84,22 @@ func (s *Store) OrderRuns(tx *Tx, msgs []Message) error {
 		return fmt.Errorf("note the tails of %d test runs: %w", len(keys), err)
 	}
 	var tails []struct {
-		RunKey        string
+		RunKey        int64 `gorm:"column:run_order_key"`
 		LastMessageID string
 		State         *string
 	}
-	err := tx.db.Table("run_tails").
-		Select("run_tails.run_key, run_tails.last_message_id, messages.state").
-		Joins("LEFT JOIN messages ON messages.id = run_tails.last_message_id").
-		Where("run_tails.run_key IN ?", keys).Order("run_tails.run_key").
-		Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: "run_tails"}}).
+	err := tx.db.Table("test_run_tails").
+		Select("test_run_tails.run_order_key, test_run_tails.last_message_id, messages.state").
+		Joins("LEFT JOIN messages ON messages.id = test_run_tails.last_message_id").
+		Where("test_run_tails.run_order_key IN ?", keys).Order("test_run_tails.run_order_key").
+		Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: "test_run_tails"}}).
 		Scan(&tails).Error
 	if err != nil {
 		return fmt.Errorf("lock the tails of %d test runs: %w", len(keys), err)
 	}
 	// The tail as this transaction found it, and whether it is unfinished.
-	found := make(map[string]string, len(tails))
-	before := make(map[string]string, len(tails))
+	found := make(map[int64]string, len(tails))
+	before := make(map[int64]string, len(tails))
 	for _, t := range tails {
 		found[t.RunKey] = t.LastMessageID
 		if t.State != nil && catalog.InFlight(*t.State) {
@@ -122,7 +131,7 @@ func (s *Store) OrderRuns(tx *Tx, msgs []Message) error {
 	// An upsert: a row another transaction deleted after the insert above
 	// (its tail finished) is written again.
 	err = tx.db.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "run_key"}},
+		Columns:   []clause.Column{{Name: "run_order_key"}},
 		DoUpdates: clause.AssignmentColumns([]string{"last_message_id"}),
 	}).CreateInBatches(moved, 100).Error
 	if err != nil {
@@ -136,10 +145,10 @@ func (s *Store) OrderRuns(tx *Tx, msgs []Message) error {
 // back to pending, due now, and their ids are returned for the caller to
 // queue in the same transaction. A run whose tail finished loses its row.
 func (s *Store) ReleaseSuccessors(tx *Tx, finished []*Message, now time.Time) ([]string, error) {
-	ids := map[string]string{} // finished message → its run key
-	var keys []string
+	ids := map[string]int64{} // finished message → its run key
+	var keys []int64
 	for _, m := range finished {
-		if m.RunKey == "" || catalog.InFlight(m.State) {
+		if m.RunKey == 0 || catalog.InFlight(m.State) {
 			continue
 		}
 		if !slices.Contains(keys, m.RunKey) {
@@ -152,13 +161,13 @@ func (s *Store) ReleaseSuccessors(tx *Tx, finished []*Message, now time.Time) ([
 	}
 	slices.Sort(keys)
 	var tails []RunTail
-	err := tx.db.Where("run_key IN ?", keys).Order("run_key").
+	err := tx.db.Where("run_order_key IN ?", keys).Order("run_order_key").
 		Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Find(&tails).Error
 	if err != nil {
 		return nil, fmt.Errorf("lock the tails of %d test runs: %w", len(keys), err)
 	}
-	var ended []string // runs with nothing left in flight
-	followed := map[string]bool{}
+	var ended []int64 // runs with nothing left in flight
+	followed := map[int64]bool{}
 	for _, t := range tails {
 		if _, ok := ids[t.LastMessageID]; ok {
 			ended = append(ended, t.RunKey)
@@ -167,7 +176,7 @@ func (s *Store) ReleaseSuccessors(tx *Tx, finished []*Message, now time.Time) ([
 		}
 	}
 	if len(ended) > 0 {
-		if err := tx.db.Where("run_key IN ?", ended).Delete(&RunTail{}).Error; err != nil {
+		if err := tx.db.Where("run_order_key IN ?", ended).Delete(&RunTail{}).Error; err != nil {
 			return nil, fmt.Errorf("forget %d finished test runs: %w", len(ended), err)
 		}
 	}

@@ -62,7 +62,7 @@ func stored(t *testing.T, s *Store, id string) Message {
 func tails(t *testing.T, s *Store) []RunTail {
 	t.Helper()
 	var out []RunTail
-	if err := s.db.Order("run_key").Find(&out).Error; err != nil {
+	if err := s.db.Order("run_order_key").Find(&out).Error; err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -298,7 +298,7 @@ func TestOrderRunsRaceWithTheFinalStateOfTheTail(t *testing.T) {
 			}
 			// The run's tail is the successor, still in flight.
 			var tail RunTail
-			if err := s.db.Where("run_key = ?", n[0].RunKey).Take(&tail).Error; err != nil || tail.LastMessageID != n[0].ID {
+			if err := s.db.Where("run_order_key = ?", n[0].RunKey).Take(&tail).Error; err != nil || tail.LastMessageID != n[0].ID {
 				t.Fatalf("run tail %+v (%v), want the successor %s", tail, err, n[0].ID)
 			}
 		})

@@ -44,7 +44,7 @@ func (s *Service) releaseSuccessors(ctx context.Context, tx *models.Tx, finished
 // saveFinalState stores the final state of a message ended without an
 // attempt, releasing in the same commit the message that waited for it.
 func (s *Service) saveFinalState(ctx context.Context, msg *models.Message) error {
-	if msg.RunKey == "" {
+	if msg.RunKey == 0 {
 		return s.store.SaveMessageState(ctx, msg)
 	}
 	return s.store.InTx(ctx, func(tx *models.Tx) error {
