@@ -53,10 +53,12 @@ func (s *Store) RecordAttempts(ctx context.Context, records []AttemptRecord, the
 		if err := tx.CreateInBatches(attempts, 100).Error; err != nil {
 			return fmt.Errorf("record %d attempts: %w", len(attempts), err)
 		}
-		for _, r := range records {
-			if err := saveMessageState(tx, r.Message); err != nil {
-				return err
-			}
+		msgs := make([]*Message, len(records))
+		for i, r := range records {
+			msgs[i] = r.Message
+		}
+		if err := saveMessageStates(tx, msgs); err != nil {
+			return err
 		}
 		if then != nil {
 			return then(&Tx{db: tx})
