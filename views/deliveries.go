@@ -126,6 +126,8 @@ func (p progress) summary() string {
 			return "Redelivery in progress"
 		}
 		return "In progress"
+	case catalog.StateWaiting:
+		return "Not started: its test run goes in order"
 	case catalog.StateRetrying:
 		return "Attempt " + itoa(p.Attempts) + " failed"
 	case catalog.StateFailed:

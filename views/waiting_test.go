@@ -42,6 +42,9 @@ func TestWaitingMessageNamesWhatItWaitsFor(t *testing.T) {
 	if got := cellText(list.Eq(0), "state-badge"); got != "Waiting" {
 		t.Errorf("state badge %q, want Waiting", got)
 	}
+	if got := cellText(list.Eq(0), "delivery-attempts"); got != "Not started: its test run goes in order" {
+		t.Errorf("attempts column %q", got)
+	}
 }
 
 func checkWaitingFor(t *testing.T, note *goquery.Selection, pred string) {
