@@ -5,6 +5,7 @@ import (
 	"flag"
 	"strconv"
 	"strings"
+	"time"
 )
 
 type options struct {
@@ -28,6 +29,8 @@ type options struct {
 	instances    int
 	// distinctRuns runs the throughput phase again with a distinct testRunId on every event.
 	distinctRuns bool
+	idle         time.Duration
+	profilePhase string
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -35,17 +38,19 @@ func parseFlags(args []string) (*options, error) {
 	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
 	fs.StringVar(&o.server, "server", "", "loadhook binary to run as the server under test")
 	fs.BoolVar(&o.inProcess, "inprocess", false, "run the server stack inside this process (for -cpuprofile) instead of -server")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the throughput phase (needs -inprocess); server goroutines are labelled side=server")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the -profile-phase phase (needs -inprocess); server goroutines are labelled side=server")
+	fs.StringVar(&o.profilePhase, "profile-phase", "throughput", "the phase -cpuprofile covers: idle, light or throughput")
+	fs.DurationVar(&o.idle, "idle", 60*time.Second, "how long the idle phase watches the server's CPU with no traffic")
 	fs.IntVar(&o.events, "events", 20000, "events in the throughput phase (one delivery each)")
 	fs.IntVar(&o.endpoints, "endpoints", 20, "users, each with one token and one endpoint, the throughput events round-robin over")
 	fs.IntVar(&o.concurrency, "concurrency", 16, "concurrent event API requests")
 	fs.IntVar(&o.baselineConc, "baseline-concurrency", 80, "concurrent POSTs of the baseline loop: the server's delivery concurrency (min(workers, endpoints × per-endpoint) = 80 by default)")
-	fs.IntVar(&o.lightEvents, "light-events", 200, "events in the light-load latency phase")
-	fs.IntVar(&o.lightRate, "light-rate", 20, "events per second in the light-load phase")
+	fs.IntVar(&o.lightEvents, "light-events", 1000, "events in the light-load latency phase")
+	fs.IntVar(&o.lightRate, "light-rate", 100, "events per second in the light-load phase")
 	fs.IntVar(&o.retryEvents, "retry-events", 50, "messages whose receiver fails three times, for retry lateness")
 	fs.IntVar(&o.hangEvents, "hang-events", 100, "messages queued for the hanging endpoint in the isolation phase")
 	fs.IntVar(&o.healthy, "healthy-events", 20, "messages to the healthy endpoint while the other hangs")
-	fs.StringVar(&o.phases, "phases", "baseline,light,throughput,drain,retry,isolation", "phases to run, comma-separated (drain: delivery alone, from a backlog published before a second server starts)")
+	fs.StringVar(&o.phases, "phases", "idle,baseline,light,throughput,drain,retry,isolation", "phases to run, comma-separated (drain: delivery alone, from a backlog published before a second server starts)")
 	fs.Func("env", "server setting as KEY=VALUE, e.g. LOADHOOK_WORKERS=200 (repeatable)", func(v string) error {
 		if !strings.HasPrefix(v, "LOADHOOK_") || !strings.Contains(v, "=") {
 			return errors.New("want LOADHOOK_NAME=value")

@@ -77,6 +77,7 @@ type bench struct {
 	rows         []row
 	phase        string  // the phase running, for the report's order
 	baselineRate float64 // requests/s of the plain POST loop
+	idleCores    float64 // the server's CPU with no traffic, in cores
 	// cleanups drop the Postgres databases the run created.
 	cleanups []func()
 }
@@ -156,6 +157,12 @@ func (b *bench) run(ctx context.Context) error {
 	b.rss = newRSSSampler(b.srv)
 	defer b.rss.close()
 
+	if want["idle"] {
+		b.phase = "idle"
+		if err := b.idle(ctx); err != nil {
+			return fmt.Errorf("idle: %w", err)
+		}
+	}
 	var baseline *baselineResult
 	if want["baseline"] {
 		b.phase = "baseline"

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,6 +102,12 @@ func (b *bench) baseline(ctx context.Context) (*baselineResult, error) {
 // light measures first-attempt latency with the server nearly idle.
 func (b *bench) light(ctx context.Context, base *baselineResult) error {
 	n := b.opts.lightEvents
+	stop, err := b.profile("light")
+	if err != nil {
+		return err
+	}
+	defer stop()
+	cpu0, start := b.cpu(), time.Now()
 	ps, err := b.paced(ctx, n, b.opts.lightRate, func(i int) (string, []byte) {
 		return b.tokens[i%len(b.tokens)], b.startedEvent()
 	})
@@ -113,6 +117,12 @@ func (b *bench) light(ctx context.Context, base *baselineResult) error {
 	lat, err := b.firstAttemptLatency(ctx, ps, 30*time.Second)
 	if err != nil {
 		return err
+	}
+	if used := b.cpu().sub(cpu0); !used.inProcess {
+		perDelivery := used.server / time.Duration(n)
+		beyondIdle := (used.server - time.Duration(b.idleCores*float64(time.Since(start)))) / time.Duration(n)
+		b.add(fmt.Sprintf("Server CPU per delivery at %d events/s", b.opts.lightRate),
+			fmt.Sprintf("%.0f µs (%.0f µs beyond idle)", float64(perDelivery.Nanoseconds())/1e3, float64(beyondIdle.Nanoseconds())/1e3), "")
 	}
 	b.add(fmt.Sprintf("First attempt latency, light load (%d events at %d/s; 202 → arrival)", n, b.opts.lightRate),
 		fmt.Sprintf("p50 %s, p99 %s, max %s", ms(lat.pct(0.5)), ms(lat.pct(0.99)), ms(lat.max())), latencyRatio(lat, base))
@@ -139,17 +149,11 @@ func (b *bench) throughput(ctx context.Context, base *baselineResult) error {
 	for i := range bodies {
 		bodies[i] = b.throughputEvent()
 	}
-	if b.opts.cpuProfile != "" {
-		f, err := os.Create(b.opts.cpuProfile)
-		if err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("start cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := b.profile("throughput")
+	if err != nil {
+		return err
 	}
+	defer stop()
 	b.log.Info("throughput phase", "events", n, "endpoints", len(b.tokens), "api_concurrency", b.opts.concurrency)
 
 	cpu0 := b.cpu()
