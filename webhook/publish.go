@@ -221,6 +221,9 @@ func (s *Service) enqueue(ctx context.Context, tx *models.Tx, jobs []river.Inser
 	if _, err := s.river.InsertManyTx(ctx, sqlTx, jobs); err != nil {
 		return fmt.Errorf("enqueue deliveries: %w", err)
 	}
+	// On SQLite nothing tells River of jobs a transaction inserted; the
+	// wake runs once this transaction is over (wake.go).
+	s.waker.wake()
 	return nil
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
@@ -48,7 +47,8 @@ type Config struct {
 	// cluster (default DefaultPerEndpoint).
 	PerEndpoint int
 	// PollInterval is how often the queue looks for due jobs (default
-	// DefaultPollInterval).
+	// DefaultPollInterval). On SQLite the engine wakes the queue itself and
+	// this is a backstop of at least SQLitePollInterval (wake.go).
 	PollInterval time.Duration
 	// Retention is how long attempts and payloads are kept (default
 	// DefaultRetention).
@@ -114,7 +114,10 @@ type Service struct {
 	// and the pgx pool that receives LISTEN/NOTIFY for the queue.
 	member   *clusterMember
 	listener *pgxpool.Pool
-	log      *slog.Logger
+	// waker is set on SQLite only: it wakes the queue when a job is
+	// committed or falls due (wake.go).
+	waker *queueWaker
+	log   *slog.Logger
 }
 
 // NewService migrates the queue's tables and builds the queue client; call
@@ -169,7 +172,12 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	// can carry the job inserts on SQLite and Postgres alike.
 	var driver riverdriver.Driver[*sql.Tx]
 	if store.IsSQLite() {
-		driver = riversqlite.New(sqlDB)
+		driver = newSQLiteQueueDriver(sqlDB)
+		// The engine wakes the queue itself; the poll is a backstop.
+		riverCfg.FetchPollInterval = sqlitePoll(cfg.PollInterval)
+		if err := river.AddWorkerSafely(workers, wakeWorker{}); err != nil {
+			return nil, fmt.Errorf("register wake worker: %w", err)
+		}
 	} else {
 		// Jobs and transactions stay on database/sql (GORM's transaction
 		// carries the job inserts); a small pgx pool only listens, so new
@@ -187,7 +195,9 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	if err != nil {
 		return nil, fmt.Errorf("create queue client: %w", err)
 	}
-	if !store.IsSQLite() {
+	if store.IsSQLite() {
+		s.waker = newQueueWaker(s.river, s.log)
+	} else {
 		s.member = &clusterMember{s: s, id: s.river.ID(), startedAt: time.Now(), driver: driver}
 	}
 	return s, nil
@@ -252,6 +262,9 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.river.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
+	if s.waker != nil {
+		s.waker.start()
+	}
 	return nil
 }
 
@@ -260,6 +273,7 @@ func (s *Service) Start(ctx context.Context) error {
 func (s *Service) Stop(ctx context.Context) error {
 	// The recorder outlives the workers: their last attempts are recorded.
 	defer s.recorder.stop()
+	defer s.waker.stop()
 	if s.listener != nil {
 		defer s.listener.Close()
 	}

@@ -84,7 +84,7 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 	}
 	now := time.Now()
 	if msg.NextAttemptAt != nil && msg.NextAttemptAt.After(now.Add(5*time.Millisecond)) {
-		return river.JobSnooze(msg.NextAttemptAt.Sub(now))
+		return s.snooze(msg.NextAttemptAt.Sub(now))
 	}
 	if !endpoint.Enabled {
 		// The cache may be a second old: a message replayed just after its
@@ -95,7 +95,7 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 	}
 	if !s.limiter.acquire(ctx, msg.EndpointID, 200*time.Millisecond) {
 		// The endpoint has its share of attempts in flight: come back later.
-		return river.JobSnooze(s.limiter.retryAfter(msg.EndpointID))
+		return s.snooze(s.limiter.retryAfter(msg.EndpointID))
 	}
 	// The cache may be a second old: read the flag itself, so disabling an
 	// endpoint stops the very next attempt of every message, test messages
@@ -153,7 +153,7 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 	}
 	if msg.State == models.StateRetrying {
 		// Measured after the record's commit, which the rest includes.
-		return river.JobSnooze(max(time.Until(*msg.NextAttemptAt), 0))
+		return s.snooze(max(time.Until(*msg.NextAttemptAt), 0))
 	}
 	if msg.State == models.StateFailed {
 		s.afterFinalFailure(ctx, msg) // autodisable.go

@@ -1,0 +1,81 @@
+package webhook
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/loadhook/loadhook/internal/testdb"
+	"github.com/loadhook/loadhook/models"
+)
+
+// TestSQLiteQueueIsWokenNotPolled runs the engine with a poll far longer
+// than the test: every job must reach a worker because the engine woke the
+// queue, after the publish commit, when a snoozed retry fell due, and after
+// a redelivery's commit.
+func TestSQLiteQueueIsWokenNotPolled(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		statuses []int
+		attempts int
+	}{
+		{"first attempt", []int{http.StatusOK}, 1},
+		{"retries after snoozes", []int{http.StatusInternalServerError, http.StatusInternalServerError, http.StatusOK}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEngine(t, "loopback", Config{PollInterval: time.Hour})
+			if !testdb.IsSQLite(e.dsn) {
+				t.Skip("Postgres wakes the queue with LISTEN/NOTIFY")
+			}
+			rec := &receiver{statuses: tc.statuses}
+			ep := e.addEndpoint(t, serve(t, rec).URL+"/hook")
+			msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
+			if err != nil {
+				t.Fatal(err)
+			}
+			final := e.waitMessage(t, msg.ID, 20*time.Second)
+			if final.State != models.StateSucceeded || final.Attempts != tc.attempts {
+				t.Fatalf("message %s after %d attempts, want succeeded after %d: the queue was not woken", final.State, final.Attempts, tc.attempts)
+			}
+			if err := e.svc.Redeliver(t.Context(), e.userID, msg.ID); err != nil {
+				t.Fatal(err)
+			}
+			again := e.waitMessage(t, msg.ID, 20*time.Second)
+			if again.State != models.StateSucceeded || again.Attempts != tc.attempts+1 {
+				t.Fatalf("after redelivery message %s after %d attempts, want succeeded after %d: the queue was not woken", again.State, again.Attempts, tc.attempts+1)
+			}
+		})
+	}
+}
+
+// TestSnoozeOnSQLiteStaysBelowRiversScheduler checks that a long rest is
+// made of snoozes River keeps available (see maxSnooze), each with a wake.
+func TestSnoozeOnSQLiteStaysBelowRiversScheduler(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		waker *queueWaker
+		in    time.Duration
+		want  time.Duration
+	}{
+		{"short snooze on SQLite", &queueWaker{kick: make(chan struct{}, 1)}, 300 * time.Millisecond, 300 * time.Millisecond},
+		{"long rest on SQLite", &queueWaker{kick: make(chan struct{}, 1)}, 10 * time.Second, maxSnooze},
+		{"long rest on Postgres", nil, 10 * time.Second, 10 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Service{waker: tc.waker}
+			var snoozed *rivertype.JobSnoozeError
+			if err := s.snooze(tc.in); !errors.As(err, &snoozed) {
+				t.Fatalf("snooze(%v) = %v, want a River snooze", tc.in, err)
+			}
+			if snoozed.Duration != tc.want {
+				t.Errorf("snooze(%v) snoozes %v, want %v", tc.in, snoozed.Duration, tc.want)
+			}
+		})
+	}
+}
