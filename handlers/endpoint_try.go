@@ -126,8 +126,9 @@ func fillTrialResult(r *views.TryResult, url string, tried *webhook.TrialResult)
 }
 
 // showTrial answers with the result: htmx gets the result slot alone, in
-// place even for an error status (which the layout's htmx config would
-// otherwise put in #request-error); a plain post gets the form page again.
+// place even for an error status: app.js swaps an error answer that names
+// its target (HX-Retarget) instead of showing it as a notice. A plain post
+// gets the form page again.
 func (s *Server) showTrial(c echo.Context, status int, ep *models.Endpoint, form forms.EndpointForm, result *views.TryResult) error {
 	if !isHTMX(c) {
 		return s.showTrialForm(c, status, ep, form, forms.EndpointErrors{}, result)

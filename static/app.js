@@ -211,6 +211,17 @@
     if (e.detail.successful) clearInlineError(e.detail.elt);
   });
 
+  // An error answer that names where it goes (HX-Retarget) is a part of the
+  // page that explains itself, such as the endpoint form's test result or
+  // its field errors: it is swapped there rather than shown as a notice.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    if (e.detail.isError && xhr && xhr.getResponseHeader("HX-Retarget")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+
   // Live refreshes morph the page in place (idiomorph): focus stays, and a
   // panel the user opened or closed stays that way, whatever the server's
   // default for it.
