@@ -183,6 +183,9 @@ func TestBrowserEndpointLifecycle(t *testing.T) {
 	if secret != eps[0].Secret {
 		t.Errorf("revealed %q, want the endpoint's secret", secret)
 	}
+	// The verification snippets below the secret fill it in.
+	waitFor(t, ctx, "the Go snippet uses the secret",
+		`document.querySelector('[data-testid=snippet-code-go]').textContent.includes(`+strconv.Quote(eps[0].Secret)+`)`)
 
 	// A test event: its row appears, and health and the chart catch up once
 	// it is delivered, without a reload.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/loadhook/loadhook/paths"
@@ -18,7 +19,8 @@ func (s *Server) revealSecret(c echo.Context) error {
 		return err
 	}
 	if isHTMX(c) {
-		return s.render(c, http.StatusOK, views.SecretValue(ep.Secret))
+		// The snippets below fill in the secret too.
+		return s.render(c, http.StatusOK, templ.Join(views.SecretValue(ep.Secret), views.VerifySlot(ep.Secret, true)))
 	}
 	return s.render(c, http.StatusOK, views.SecretPage(views.SecretProps{
 		Page: s.page(c, "Signing secret", views.NavWebhook), EndpointID: ep.ID, EndpointURL: ep.URL,

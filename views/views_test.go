@@ -242,7 +242,7 @@ func TestEndpointOverview(t *testing.T) {
 	// What comes first: the secret before Send test, before health, before
 	// the deliveries.
 	html, _ := doc.Html()
-	order := []string{`data-testid="endpoint-name"`, `id="signing-secret"`, `id="send-test"`, `id="endpoint-health"`, `id="recent-deliveries"`}
+	order := []string{`data-testid="endpoint-name"`, `id="signing-secret"`, `id="verify-signatures"`, `id="send-test"`, `id="endpoint-health"`, `id="recent-deliveries"`}
 	for i := 1; i < len(order); i++ {
 		if strings.Index(html, order[i-1]) > strings.Index(html, order[i]) {
 			t.Errorf("%s comes after %s", order[i-1], order[i])
