@@ -80,30 +80,39 @@ func (s *Store) OrderRuns(tx *Tx, msgs []Message) error {
 	// A row for every run first, so that the lock below also covers a run
 	// two transactions see for the first time at once (the second waits
 	// for the first's insert).
-	if err := tx.db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(fresh, 100).Error; err != nil {
-		return fmt.Errorf("note the tails of %d test runs: %w", len(keys), err)
-	}
-	var tails []struct {
-		RunKey        int64 `gorm:"column:run_order_key"`
-		LastMessageID string
-		State         *string
-	}
-	err := tx.db.Table("test_run_tails").
-		Select("test_run_tails.run_order_key, test_run_tails.last_message_id, messages.state").
-		Joins("LEFT JOIN messages ON messages.id = test_run_tails.last_message_id").
-		Where("test_run_tails.run_order_key IN ?", keys).Order("test_run_tails.run_order_key").
-		Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: "test_run_tails"}}).
-		Scan(&tails).Error
-	if err != nil {
-		return fmt.Errorf("lock the tails of %d test runs: %w", len(keys), err)
+	res := tx.db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(fresh, 100)
+	if res.Error != nil {
+		return fmt.Errorf("note the tails of %d test runs: %w", len(keys), res.Error)
 	}
 	// The tail as this transaction found it, and whether it is unfinished.
-	found := make(map[int64]string, len(tails))
-	before := make(map[int64]string, len(tails))
-	for _, t := range tails {
-		found[t.RunKey] = t.LastMessageID
-		if t.State != nil && catalog.InFlight(*t.State) {
-			before[t.RunKey] = t.LastMessageID
+	found := make(map[int64]string, len(keys))
+	before := make(map[int64]string, len(keys))
+	if res.RowsAffected == int64(len(fresh)) {
+		// Every run is new: this transaction holds all their rows, and no
+		// message is before these.
+		for _, t := range fresh {
+			found[t.RunKey] = t.LastMessageID
+		}
+	} else {
+		var tails []struct {
+			RunKey        int64 `gorm:"column:run_order_key"`
+			LastMessageID string
+			State         *string
+		}
+		err := tx.db.Table("test_run_tails").
+			Select("test_run_tails.run_order_key, test_run_tails.last_message_id, messages.state").
+			Joins("LEFT JOIN messages ON messages.id = test_run_tails.last_message_id").
+			Where("test_run_tails.run_order_key IN ?", keys).Order("test_run_tails.run_order_key").
+			Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: "test_run_tails"}}).
+			Scan(&tails).Error
+		if err != nil {
+			return fmt.Errorf("lock the tails of %d test runs: %w", len(keys), err)
+		}
+		for _, t := range tails {
+			found[t.RunKey] = t.LastMessageID
+			if t.State != nil && catalog.InFlight(*t.State) {
+				before[t.RunKey] = t.LastMessageID
+			}
 		}
 	}
 	var moved []RunTail
@@ -130,7 +139,7 @@ func (s *Store) OrderRuns(tx *Tx, msgs []Message) error {
 	}
 	// An upsert: a row another transaction deleted after the insert above
 	// (its tail finished) is written again.
-	err = tx.db.Clauses(clause.OnConflict{
+	err := tx.db.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "run_order_key"}},
 		DoUpdates: clause.AssignmentColumns([]string{"last_message_id"}),
 	}).CreateInBatches(moved, 100).Error
