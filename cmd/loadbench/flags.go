@@ -60,7 +60,7 @@ func parseFlags(args []string) (*options, error) {
 	})
 	fs.StringVar(&o.postgres, "postgres", "", "run on a fresh database on this Postgres server (postgres://user@host:port) instead of SQLite; CPU then counts every Postgres process")
 	fs.IntVar(&o.instances, "instances", 1, "server processes on the one database (Postgres only for more than one); requests go to them in turn")
-	fs.BoolVar(&o.distinctRuns, "distinct-runs", false, "run the throughput phase twice: without testRunIds, then with a distinct testRunId on every event (ordered per test run), and report the ratio")
+	fs.BoolVar(&o.distinctRuns, "distinct-runs", false, "run the throughput phase three times: without testRunIds, with a distinct testRunId on every event (ordered per test run), without again; report the second against the mean of the others")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (database, server log)")
 	fs.StringVar(&o.out, "out", "", "also write the Markdown report to this file")
 	if err := fs.Parse(args); err != nil {
