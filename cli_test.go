@@ -44,6 +44,7 @@ func TestCLIWrongUsageExits2AndChangesNothing(t *testing.T) {
 		{"token create without user", []string{"token", "create", "--name", "ci"}, "", "give the account's email with --user"},
 		{"token create without name", []string{"token", "create", "--user", "ada@example.com"}, "", "--name: Give the token a name"},
 		{"token create long name", []string{"token", "create", "--user", "ada@example.com", "--name", strings.Repeat("n", 101)}, "", "--name: Use at most 100 characters."},
+		{"token create unknown scope", []string{"token", "create", "--user", "ada@example.com", "--name", "ci", "--scope", "admin"}, "", "--scope: Choose a scope: events or manage."},
 		{"emit without token", []string{"emit", "PROJECT_CREATED"}, "", "give an API token with --token or LOADHOOK_TOKEN"},
 		{"emit without type", []string{"emit", "--token", "lh_x"}, "", "name the event type first"},
 		{"emit pair without =", []string{"emit", "--token", "lh_x", "TEST_STARTED", "testRunId"}, "", `"testRunId": want key=value`},

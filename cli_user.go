@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/forms"
 	"github.com/loadhook/loadhook/internal/password"
 	"github.com/loadhook/loadhook/models"
@@ -143,11 +144,13 @@ func userByEmail(ctx context.Context, store *models.Store, email string) (*model
 }
 
 func runTokenCreate(ctx context.Context, env cliEnv, args []string) error {
-	fset := newFlagSet(env, "token create", "token create --user EMAIL --name NAME [flags]\n\n"+
+	fset := newFlagSet(env, "token create", "token create --user EMAIL --name NAME [--scope SCOPE] [flags]\n\n"+
 		"Creates an API token for the account, as the profile page does, and prints\n"+
 		"it on standard output. It is shown only this once: only its hash is kept.")
 	email := fset.String("user", "", "email of the account the token belongs to (required)")
 	name := fset.String("name", "", "what the token is for, as the profile page lists it (required)")
+	scope := fset.String("scope", catalog.ScopeEvents, "what the token may do: "+catalog.TokenScopeValues()+" ("+
+		catalog.ScopeManage+" adds the management API)")
 	dbFlags := defineSettings(fset, env.getenv, dbSettings...)
 	if err := parseFlags(fset, args, false); err != nil {
 		return err
@@ -155,9 +158,13 @@ func runTokenCreate(ctx context.Context, env cliEnv, args []string) error {
 	if strings.TrimSpace(*email) == "" {
 		return usageErrorf("give the account's email with --user")
 	}
-	form := forms.TokenForm{Name: strings.TrimSpace(*name)}
-	if msg := form.Validate().Name; msg != "" {
-		return usageErrorf("--name: %s", msg)
+	form := forms.TokenForm{Name: strings.TrimSpace(*name), Scope: strings.TrimSpace(*scope)}
+	errs := form.Validate()
+	if errs.Name != "" {
+		return usageErrorf("--name: %s", errs.Name)
+	}
+	if errs.Scope != "" {
+		return usageErrorf("--scope: %s", errs.Scope)
 	}
 	d, err := openSettings(ctx, dbFlags)
 	if err != nil {
@@ -169,11 +176,12 @@ func runTokenCreate(ctx context.Context, env cliEnv, args []string) error {
 		return err
 	}
 	row, value := models.NewAPIToken(user.ID, form.Name)
+	row.Scope = form.ChosenScope()
 	if err := d.store.CreateAPIToken(ctx, row); err != nil {
 		return fmt.Errorf("create token for %s: %w", user.Email, err)
 	}
 	// The token alone on stdout, so TOKEN=$(loadhook token create …) works.
 	fmt.Fprintln(env.stdout, value)
-	fmt.Fprintf(env.stderr, "Created token %q (%s…) for %s. It is shown only this once: keep it now.\n", row.Name, row.Prefix, user.Email)
+	fmt.Fprintf(env.stderr, "Created token %q (%s…, scope %s) for %s. It is shown only this once: keep it now.\n", row.Name, row.Prefix, row.Scope, user.Email)
 	return nil
 }
