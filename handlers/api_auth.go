@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -75,4 +77,54 @@ func (s *Server) answerAuthFailure(c echo.Context, err error) error {
 	default:
 		return fmt.Errorf("look up api token: %w", err)
 	}
+}
+
+// tokenKey is the request-context key of the API token a management route
+// was called with.
+type tokenKey struct{}
+
+// requireScope wraps a management API handler: it answers only a valid
+// bearer token whose scope allows scope, and puts the token in the request
+// context for apiToken.
+func (s *Server) requireScope(scope string, next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token, err := s.bearerToken(c)
+		if err != nil {
+			return s.answerAuthFailure(c, err)
+		}
+		if !token.Allows(scope) {
+			// RFC 6750 §3.1: the token is good, its scope is not enough.
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="loadhook", error="insufficient_scope", scope="`+scope+`"`)
+			return &scopeError{have: token.Scope, need: scope}
+		}
+		r := c.Request()
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), tokenKey{}, token)))
+		return next(c)
+	}
+}
+
+// apiToken returns the token requireScope let through.
+func apiToken(c echo.Context) *models.APIToken {
+	t, _ := c.Request().Context().Value(tokenKey{}).(*models.APIToken)
+	return t
+}
+
+// errScope is what every *scopeError is: its row in the error table (403).
+var errScope = errors.New("insufficient token scope")
+
+// scopeError refuses a token whose scope does not cover the route.
+type scopeError struct{ have, need string }
+
+func (e *scopeError) Error() string {
+	return fmt.Sprintf("this API token has the %q scope, which only emits events; this route needs a token with the %q scope: create one on the Profile page", e.have, e.need)
+}
+
+func (e *scopeError) Unwrap() error { return errScope }
+
+// Message is what the answer's error says.
+func (e *scopeError) Message() string { return e.Error() }
+
+// Fields names the scope the route needs.
+func (e *scopeError) Fields() map[string]string {
+	return map[string]string{"scope": "needs " + strconv.Quote(e.need)}
 }

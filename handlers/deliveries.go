@@ -105,37 +105,53 @@ func parseDatetime(s string) (time.Time, bool) {
 // makes no sense is dropped with a note saying so, rather than failing the
 // page: a shared link with a typo still shows something useful.
 func parseDeliveryQuery(v url.Values, now time.Time) (views.DeliveryQuery, models.DeliveryFilter, []string) {
+	q, f, notes := parseDeliveryParams(v, now)
+	texts := make([]string, len(notes))
+	for i, n := range notes {
+		texts[i] = n.text
+	}
+	return q, f, texts
+}
+
+// deliveryNote is a delivery log parameter whose value could not be used,
+// and why; the management API answers them as fields.
+type deliveryNote struct{ param, text string }
+
+// parseDeliveryParams is parseDeliveryQuery with each note's parameter.
+func parseDeliveryParams(v url.Values, now time.Time) (views.DeliveryQuery, models.DeliveryFilter, []deliveryNote) {
 	var q views.DeliveryQuery
 	var f models.DeliveryFilter
-	var notes []string
-	ignore := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
+	var notes []deliveryNote
+	ignore := func(param, format string, args ...any) {
+		notes = append(notes, deliveryNote{param, fmt.Sprintf(format, args...)})
+	}
 
 	if state := strings.TrimSpace(v.Get("state")); state != "" {
 		if _, ok := catalog.LookupMessageState(state); ok {
 			q.State, f.State = state, state
 		} else {
-			ignore("Ignored the state %q: choose %s.", clip(state), catalog.MessageStateNames())
+			ignore("state", "Ignored the state %q: choose %s.", clip(state), catalog.MessageStateNames())
 		}
 	}
 	if typ := strings.TrimSpace(v.Get("type")); typ != "" {
 		if _, ok := catalog.LookupEventType(typ); ok {
 			q.EventType, f.EventType = typ, typ
 		} else {
-			ignore("Ignored the event type %q: it is not one of the nine event types.", clip(typ))
+			ignore("type", "Ignored the event type %q: it is not one of the nine event types.", clip(typ))
 		}
 	}
 	if status := strings.TrimSpace(v.Get("status")); status != "" {
 		if _, ok := catalog.LookupStatusClass(status); ok {
 			q.Status, f.StatusClass = status, status
 		} else {
-			ignore("Ignored the HTTP status %q: choose %s.", clip(status), catalog.StatusClassValues())
+			ignore("status", "Ignored the HTTP status %q: choose %s.", clip(status), catalog.StatusClassValues())
 		}
 	}
 	if rng := strings.TrimSpace(v.Get("range")); rng != "" {
 		if r, ok := catalog.LookupPeriod(rng); ok {
 			q.Range, f.Since = rng, now.Add(-r.Duration)
 		} else {
-			ignore("Ignored the time range %q: choose %s.", clip(rng), catalog.PeriodValues())
+			ignore("range", "Ignored the time range %q: choose %s.", clip(rng), catalog.PeriodValues())
 		}
 	}
 	if since := strings.TrimSpace(v.Get("since")); since != "" {
@@ -146,16 +162,16 @@ func parseDeliveryQuery(v url.Values, now time.Time) (views.DeliveryQuery, model
 				f.Since = t
 			}
 		} else {
-			ignore("Ignored the start time %q: use a date and time like 2025-07-03T14:30 (UTC).", clip(since))
+			ignore("since", "Ignored the start time %q: use a date and time like 2025-07-03T14:30 (UTC).", clip(since))
 		}
 	}
 	if until := strings.TrimSpace(v.Get("until")); until != "" {
 		t, ok := parseDatetime(until)
 		switch {
 		case !ok:
-			ignore("Ignored the end time %q: use a date and time like 2025-07-03T14:30 (UTC).", clip(until))
+			ignore("until", "Ignored the end time %q: use a date and time like 2025-07-03T14:30 (UTC).", clip(until))
 		case !f.Since.IsZero() && !t.After(f.Since):
-			ignore("Ignored the end time %s: it is not after the start of the period.", clip(until))
+			ignore("until", "Ignored the end time %s: it is not after the start of the period.", clip(until))
 		default:
 			q.Until, f.Until = until, t
 		}
@@ -164,14 +180,14 @@ func parseDeliveryQuery(v url.Values, now time.Time) (views.DeliveryQuery, model
 		if models.IsID(search, models.MessageIDPrefix) || models.IsID(search, models.EventIDPrefix) {
 			q.Search, f.Search = search, search
 		} else {
-			ignore("Ignored the search %q: search by a message id (%s…) or an event id (%s…).", clip(search), models.MessageIDPrefix, models.EventIDPrefix)
+			ignore("q", "Ignored the search %q: search by a message id (%s…) or an event id (%s…).", clip(search), models.MessageIDPrefix, models.EventIDPrefix)
 		}
 	}
 	if before := strings.TrimSpace(v.Get("before")); before != "" {
 		if models.IsID(before, models.MessageIDPrefix) {
 			q.Before, f.Before = before, before
 		} else {
-			ignore("Ignored the page cursor %q; showing the newest deliveries.", clip(before))
+			ignore("before", "Ignored the page cursor %q; showing the newest deliveries.", clip(before))
 		}
 	}
 	return q, f, notes

@@ -31,7 +31,8 @@ type domainError struct {
 	// err is matched with errors.Is, so wrapping with context keeps the match.
 	err    error
 	status int
-	// message is what the user reads; "" shows err's own text.
+	// message is what the user reads; "" shows the message of an error
+	// with a Message method (the API's refusals), else err's own text.
 	message string
 	// retryAfter, when set, is sent as Retry-After. An error with a
 	// RetryAfter method (a rate limit's refusal) says its own wait.
@@ -49,13 +50,25 @@ var domainErrors = []domainError{
 	{err: models.ErrUnavailable, status: http.StatusServiceUnavailable, message: "The database is unavailable just now. Try again in a few seconds.", retryAfter: retryAfterUnavailable},
 	{err: errRateLimited, status: http.StatusTooManyRequests, message: "Too many requests. Wait a moment, then try again."},
 	{err: webhook.ErrEndpointDisabled, status: http.StatusConflict, message: views.SendTestDisabledNote},
+	{err: models.ErrNotRedeliverable, status: http.StatusConflict, message: msgStillDelivering},
+	// The management API's refusals (api_*.go); each carries its own
+	// message and fields.
+	{err: errMalformedInput, status: http.StatusBadRequest},
+	{err: errInvalidInput, status: http.StatusUnprocessableEntity},
+	{err: errConflict, status: http.StatusConflict},
+	{err: errScope, status: http.StatusForbidden},
 }
+
+// msgStillDelivering refuses a redelivery of a message still being attempted.
+const msgStillDelivering = "This message is still being delivered. Redeliver it once it has finished."
 
 // errorAnswer is what one error is answered with.
 type errorAnswer struct {
 	status     int
 	message    string
 	retryAfter time.Duration
+	// fields are per-field messages, from an error with a Fields method.
+	fields map[string]string
 	// internal errors are logged; their text is never shown.
 	internal bool
 }
@@ -82,13 +95,22 @@ func answerFor(err error) errorAnswer {
 	for _, d := range domainErrors {
 		if errors.Is(err, d.err) {
 			msg := d.message
-			if msg == "" {
+			var says interface{ Message() string }
+			switch {
+			case msg != "":
+			case errors.As(err, &says):
+				msg = says.Message()
+			default:
 				msg = d.err.Error()
 			}
 			a := errorAnswer{status: d.status, message: msg, retryAfter: d.retryAfter}
 			var waits interface{ RetryAfter() time.Duration }
 			if errors.As(err, &waits) {
 				a.retryAfter = waits.RetryAfter()
+			}
+			var withFields interface{ Fields() map[string]string }
+			if errors.As(err, &withFields) {
+				a.fields = withFields.Fields()
 			}
 			return a
 		}
@@ -138,7 +160,7 @@ func (s *Server) answerError(err error, c echo.Context) {
 	case r.Method == http.MethodHead:
 		werr = c.NoContent(a.status)
 	case wantsJSON(c):
-		werr = c.JSON(a.status, map[string]string{"error": a.message})
+		werr = c.JSON(a.status, apiError{Error: a.message, Fields: a.fields})
 	case isHTMX(c):
 		werr = s.render(c, a.status, views.ErrorNotice(a.message))
 	default:

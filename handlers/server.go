@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -46,6 +47,8 @@ type Server struct {
 	tokens    *tokenCache
 	refusals  *refusalLog
 	log       *slog.Logger
+	// openAPI builds the API's OpenAPI document once (openapi.go).
+	openAPI func() (*apiDoc, error)
 }
 
 // sessionTTL is how long a login lasts.
@@ -71,6 +74,7 @@ func New(cfg Config, store *models.Store, hooks *webhook.Service, log *slog.Logg
 		tokens:    newTokenCache(),
 		refusals:  newRefusalLog(),
 		log:       log,
+		openAPI:   sync.OnceValues(func() (*apiDoc, error) { return loadAPIDoc(cfg.BaseURL) }),
 	}
 }
 

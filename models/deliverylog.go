@@ -23,6 +23,12 @@ type DeliveryFilter struct {
 	Limit  int
 }
 
+// Page sizes of Deliveries: a Limit of 0 or over the most is the default.
+const (
+	DefaultDeliveryPageSize = 50
+	MaxDeliveryPageSize     = 200
+)
+
 // DeliveryPage is one page of the delivery log, newest first.
 type DeliveryPage struct {
 	Messages []Message
@@ -34,8 +40,8 @@ type DeliveryPage struct {
 // by id (ids sort by creation time).
 func (s *Store) Deliveries(ctx context.Context, userID, endpointID int64, f DeliveryFilter) (*DeliveryPage, error) {
 	limit := f.Limit
-	if limit <= 0 || limit > 200 {
-		limit = 50
+	if limit <= 0 || limit > MaxDeliveryPageSize {
+		limit = DefaultDeliveryPageSize
 	}
 	q := s.db.WithContext(ctx).Model(&Message{}).Where("endpoint_id = ? AND user_id = ?", endpointID, userID)
 	q = applyDeliveryFilter(q, f)
