@@ -192,6 +192,28 @@ func testUserTokenAndEmitAgainstARunningServer(t *testing.T, bin string) {
 		runBinary(t, bin, dsn, "", "token", "create", "--user", "nobody@example.com", "--name", "x").want(t, exitFailure, "no account has the email")
 	})
 
+	t.Run("token create --scope manage reaches the management API; the default does not", func(t *testing.T) {
+		manage := strings.TrimSpace(runBinary(t, bin, dsn, "", "token", "create", "--user", email, "--name", "platform", "--scope", "manage").
+			want(t, exitOK, "scope manage").stdout)
+		events := strings.TrimSpace(runBinary(t, bin, dsn, "", "token", "create", "--user", email, "--name", "emitter").
+			want(t, exitOK, "scope events").stdout)
+		for _, tc := range []struct {
+			token string
+			want  int
+		}{{manage, http.StatusOK}, {events, http.StatusForbidden}} {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/api/v1/endpoints", nil)
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tc.want {
+				t.Errorf("GET /api/v1/endpoints = %d, want %d", res.StatusCode, tc.want)
+			}
+		}
+	})
+
 	t.Run("emit posts an event the server accepts", func(t *testing.T) {
 		if token == "" {
 			t.Skip("no token")

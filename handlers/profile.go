@@ -39,11 +39,12 @@ func (s *Server) profileProps(c echo.Context) (views.ProfileProps, error) {
 		MemberSince:   user.CreatedAt,
 		EndpointCount: len(endpoints),
 		TokenForm:     forms.TokenForm{},
+		NewToken:      s.takeNewToken(c),
 		BaseURL:       s.cfg.BaseURL,
 		Now:           time.Now().UTC(),
 	}
 	for _, t := range tokens {
-		props.Tokens = append(props.Tokens, views.TokenRow{ID: t.ID, Name: t.Name, Prefix: t.Prefix, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt})
+		props.Tokens = append(props.Tokens, views.TokenRow{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Scope: t.Scope, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt})
 	}
 	return props, nil
 }

@@ -155,7 +155,7 @@ func TestEveryLinkHasARoute(t *testing.T) {
 	c := app.signUp("links@example.com")
 	id := c.createEndpoint(validEndpoint())
 	c.post(paths.WithID(paths.EndpointTest, id), url.Values{"event_type": {"TEST_STARTED"}}).wantStatus(http.StatusSeeOther)
-	c.post(paths.Tokens, url.Values{"name": {"ci"}}).wantStatus(http.StatusCreated)
+	c.post(paths.Tokens, url.Values{"name": {"ci"}}).wantStatus(http.StatusSeeOther)
 
 	deliveries := c.get(paths.WithID(paths.EndpointDeliveries, id)).wantStatus(http.StatusOK)
 	detail, ok := deliveries.testid("delivery-link").Attr("href")

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -13,8 +14,10 @@ import (
 	"github.com/loadhook/loadhook/views"
 )
 
-// createToken makes an API token and shows it once, in this response only:
-// only its hash is stored.
+// createToken makes an API token, then redirects (303) to the profile page,
+// which shows the value once: it travels in the encrypted session cookie
+// to that one page view and is gone from it after. Only its hash is
+// stored, and a reload of the page creates nothing.
 func (s *Server) createToken(c echo.Context) error {
 	values, err := c.FormParams()
 	if err != nil {
@@ -22,27 +25,68 @@ func (s *Server) createToken(c echo.Context) error {
 	}
 	user := currentUser(c)
 	form := forms.ParseTokenForm(values)
-	errs := form.Validate()
-	var created *views.NewToken
-	if !errs.Any() {
-		t, value := models.NewAPIToken(user.ID, form.Name)
-		if err := s.store.CreateAPIToken(c.Request().Context(), t); err != nil {
-			return fmt.Errorf("create token for user %d: %w", user.ID, err)
+	if errs := form.Validate(); errs.Any() {
+		props, err := s.profileProps(c)
+		if err != nil {
+			return err
 		}
-		s.log.Info("api token created", "user", user.ID, "token", t.ID)
-		created = &views.NewToken{Name: t.Name, Value: value}
-		form = forms.TokenForm{}
+		props.TokenForm, props.TokenErrors = form, errs
+		return s.render(c, http.StatusUnprocessableEntity, views.ProfilePage(props))
 	}
-	props, err := s.profileProps(c)
-	if err != nil {
+	t, value := models.NewAPIToken(user.ID, form.Name)
+	t.Scope = form.ChosenScope()
+	if err := s.store.CreateAPIToken(c.Request().Context(), t); err != nil {
+		return fmt.Errorf("create token for user %d: %w", user.ID, err)
+	}
+	s.log.Info("api token created", "user", user.ID, "token", t.ID, "scope", t.Scope)
+	if err := s.keepNewToken(c, views.NewToken{Name: t.Name, Value: value, Scope: t.Scope}); err != nil {
 		return err
 	}
-	props.TokenForm, props.TokenErrors, props.NewToken = form, errs, created
-	status := http.StatusCreated
-	if errs.Any() {
-		status = http.StatusUnprocessableEntity
+	return c.Redirect(http.StatusSeeOther, paths.Profile+"#tokens")
+}
+
+// showTokens is where a browser lands that reloads the page of a refused
+// token form, or follows an old link: the tokens are on the profile page.
+func (s *Server) showTokens(c echo.Context) error {
+	return c.Redirect(http.StatusSeeOther, paths.Profile+"#tokens")
+}
+
+// newTokenKey is the session key that carries a just-created token's
+// value to the one page view that shows it.
+const newTokenKey = "new_token"
+
+// keepNewToken puts a just-created token in the session for the next page.
+func (s *Server) keepNewToken(c echo.Context, t views.NewToken) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("encode new token: %w", err)
 	}
-	return s.render(c, status, views.ProfilePage(props))
+	sess := s.cookieSession(c)
+	sess.AddFlash(string(b), newTokenKey)
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		return fmt.Errorf("save new token in the session: %w", err)
+	}
+	return nil
+}
+
+// takeNewToken returns the token keepNewToken put in the session, if any,
+// and removes it, so a reload does not show it again.
+func (s *Server) takeNewToken(c echo.Context) *views.NewToken {
+	sess := s.cookieSession(c)
+	flashes := sess.Flashes(newTokenKey)
+	if len(flashes) == 0 {
+		return nil
+	}
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		s.log.Warn("clear new token from the session", "err", err)
+	}
+	raw, _ := flashes[len(flashes)-1].(string)
+	var t views.NewToken
+	if err := json.Unmarshal([]byte(raw), &t); err != nil {
+		s.log.Warn("decode new token from the session", "err", err)
+		return nil
+	}
+	return &t
 }
 
 // revokeToken deletes one of the user's tokens, after a confirmation page

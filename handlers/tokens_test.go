@@ -9,14 +9,21 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/paths"
 )
 
 var tokenPattern = regexp.MustCompile(`^lh_[A-Za-z0-9_-]{43}$`)
 
+// Creating a token answers 303 to the profile page (post, redirect, get),
+// which shows the value once: a reload shows it no more and creates
+// nothing, and the form's own URL leads back to the page.
 func TestCreateTokenShowsItOnce(t *testing.T) {
 	app := newTestApp(t)
 	c := app.signUp("ada@example.com")
-	res := c.post("/profile/tokens", url.Values{"name": {"  CI pipeline "}}).wantStatus(http.StatusCreated)
+	c.post("/profile/tokens", url.Values{"name": {"  CI pipeline "}}).wantRedirect("/profile#tokens")
+	res := c.get("/profile").wantStatus(http.StatusOK)
 	value := res.testid("new-token-value").Text()
 	if !tokenPattern.MatchString(value) {
 		t.Fatalf("token = %q, want lh_ + 43 URL-safe characters", value)
@@ -36,8 +43,15 @@ func TestCreateTokenShowsItOnce(t *testing.T) {
 	}
 
 	page := c.get("/profile").wantStatus(http.StatusOK)
-	if strings.Contains(page.body, value) {
-		t.Fatal("the token is shown again after creation")
+	if strings.Contains(page.body, value) || page.testid("new-token").Length() != 0 {
+		t.Fatal("the token is shown again on reload")
+	}
+	if n := app.count("api_tokens"); n != 1 {
+		t.Fatalf("%d tokens after a reload, want 1", n)
+	}
+	c.get("/profile/tokens").wantRedirect("/profile#tokens")
+	if res.testid("manage-example").Length() != 0 || !strings.Contains(page.testid("token-row-scope").Text(), "Emit events") {
+		t.Errorf("an events token: scope %q, management example shown: %v", page.testid("token-row-scope").Text(), res.testid("manage-example").Length() != 0)
 	}
 	row := page.testid("token-row")
 	if row.Length() != 1 || row.Find(`[data-testid="token-row-name"]`).Text() != "CI pipeline" ||
@@ -81,8 +95,8 @@ func TestCreateTokenValidation(t *testing.T) {
 func TestRevokeToken(t *testing.T) {
 	app := newTestApp(t)
 	c := app.signUp("ada@example.com")
-	c.post("/profile/tokens", url.Values{"name": {"old"}}).wantStatus(http.StatusCreated)
-	c.post("/profile/tokens", url.Values{"name": {"keep"}}).wantStatus(http.StatusCreated)
+	c.post("/profile/tokens", url.Values{"name": {"old"}}).wantStatus(http.StatusSeeOther)
+	c.post("/profile/tokens", url.Values{"name": {"keep"}}).wantStatus(http.StatusSeeOther)
 	tokens, _ := app.store.APITokens(context.Background(), app.user("ada@example.com").ID)
 	old := tokens[1] // newest first
 	if old.Name != "old" {
@@ -110,7 +124,7 @@ func TestRevokeToken(t *testing.T) {
 func TestRevokedTokenIsRefusedAtOnce(t *testing.T) {
 	app := newTestApp(t)
 	c := app.signUp("ada@example.com")
-	value := c.post("/profile/tokens", url.Values{"name": {"ci"}}).wantStatus(http.StatusCreated).testid("new-token-value").Text()
+	value := c.createToken("ci")
 	send := func() int {
 		req, _ := http.NewRequest(http.MethodPost, app.srv.URL+"/api/v1/events",
 			strings.NewReader(`{"eventType":"PROJECT_CREATED","projectName":"P"}`))
@@ -130,4 +144,36 @@ func TestRevokedTokenIsRefusedAtOnce(t *testing.T) {
 	if got := send(); got != http.StatusUnauthorized {
 		t.Fatalf("after revoking: %d, want 401", got)
 	}
+}
+
+// The scope chosen on the form is stored; an unknown one is refused beside
+// the field, and nothing is created.
+func TestCreateTokenScope(t *testing.T) {
+	app := newTestApp(t)
+	c := app.signUp("scope@example.com")
+	form := c.get("/profile").wantStatus(http.StatusOK)
+	if checked, _ := form.find(`input[name="scope"][checked]`).Attr("value"); checked != catalog.ScopeEvents {
+		t.Errorf("the form checks %q by default, want %q", checked, catalog.ScopeEvents)
+	}
+	res := c.post("/profile/tokens", url.Values{"name": {"admin"}, "scope": {"root"}}).wantStatus(http.StatusUnprocessableEntity)
+	if msg := res.testid("token-scope-error").Text(); msg != "Choose a scope: events or manage." {
+		t.Errorf("scope error %q", msg)
+	}
+	if n := app.count("api_tokens"); n != 0 {
+		t.Fatalf("%d tokens after a refused form", n)
+	}
+	c.post("/profile/tokens", url.Values{"name": {"platform"}, "scope": {catalog.ScopeManage}}).wantRedirect("/profile#tokens")
+	page := c.get("/profile").wantStatus(http.StatusOK)
+	if page.testid("manage-example").Length() != 1 || page.testid("token-row-scope").Text() != "Full management" {
+		t.Errorf("manage token: example %d, scope %q", page.testid("manage-example").Length(), page.testid("token-row-scope").Text())
+	}
+	if href, _ := page.testid("api-docs-link").Attr("href"); href != paths.APIDocs {
+		t.Errorf("API docs link %q", href)
+	}
+	tokens, _ := app.store.APITokens(context.Background(), app.user("scope@example.com").ID)
+	if len(tokens) != 1 || tokens[0].Scope != catalog.ScopeManage {
+		t.Fatalf("tokens %+v", tokens)
+	}
+	value := page.testid("new-token-value").Text()
+	app.api(value).get(paths.APIEndpoints).want(http.StatusOK)
 }
