@@ -82,6 +82,10 @@ func TestCatalogReturnsCopies(t *testing.T) {
 	if EventTypes()[1].Name != "TEST_FINISH" {
 		t.Fatal("catalog order changed through a returned slice")
 	}
+	et.Title, et.MetadataKeys[0], et.Sample["testRunId"] = "changed", "changed", "changed"
+	if again, _ := LookupEventType("TEST_STARTED"); again.Title != "Load Test Started" || again.MetadataKeys[0] != "testRunId" || again.Sample["testRunId"] != "1234567890" {
+		t.Fatalf("catalog changed through a looked-up value: %+v", again)
+	}
 	groups := EventGroups()
 	groups[0].Types[0].Name = "changed"
 	if EventGroups()[0].Types[0].Name != "TEST_STARTED" {
