@@ -22,15 +22,21 @@ func (b *bench) throughputEvent() []byte {
 // times on the same server: without testRunIds, with a distinct one on every
 // event, and without again. Each run meets the rows of those before it, which
 // slows it down, so the one with testRunIds is compared with the mean of the
-// two around it: what ordering per test run costs, drift set aside.
+// two around it: what ordering per test run costs, drift set aside. With
+// -cpuprofile, run n writes its profile to PATH.n.
 func (b *bench) throughputRuns(ctx context.Context, base *baselineResult) error {
 	if !b.opts.distinctRuns {
 		return b.throughput(ctx, base)
 	}
 	var rates, cpus []float64
 	var cpu string
+	profile := b.opts.cpuProfile
+	defer func() { b.opts.cpuProfile = profile }()
 	for i, distinct := range []bool{false, true, false} {
 		b.distinctRunIDs = distinct
+		if profile != "" {
+			b.opts.cpuProfile = fmt.Sprintf("%s.%d", profile, i+1) // one profile per run
+		}
 		from, cpu0 := len(b.rows), b.cpu()
 		if err := b.throughput(ctx, base); err != nil {
 			return err
