@@ -319,9 +319,9 @@ func decorateForScreenshot(t *testing.T, app *testApp, userID, id int64) int64 {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var done int64
-		app.db.Model(&models.Message{}).Where("state = ?", models.StateSucceeded).Count(&done)
-		if done == 3 {
+		var inFlight int64
+		app.db.Model(&models.Message{}).Where("state IN ?", []string{models.StatePending, models.StateRetrying}).Count(&inFlight)
+		if inFlight == 0 {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -26,6 +26,22 @@ func (p WebhookListProps) AutoDisabled() []EndpointCard {
 	return out
 }
 
+// listSeparator ends item i of n in a sentence: ", " between, "." last.
+func listSeparator(i, n int) string {
+	if i == n-1 {
+		return "."
+	}
+	return ", "
+}
+
+// openWhich starts the banner's advice: "Open it" or "Open one".
+func openWhich(n int) string {
+	if n == 1 {
+		return "Open it"
+	}
+	return "Open one"
+}
+
 // AtLimit reports whether the user may add no more endpoints.
 func (p WebhookListProps) AtLimit() bool { return len(p.Endpoints) >= p.Max }
 
