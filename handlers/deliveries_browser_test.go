@@ -103,7 +103,7 @@ func TestBrowserDeliveryLog(t *testing.T) {
 	)
 	row := `document.querySelector('[data-testid=delivery-row]')`
 	waitFor(t, ctx, "the row is retrying", row+`?.dataset.state === 'retrying'`)
-	if got := run(t, ctx, "read attempts", chromedp.Evaluate[string](row+`.querySelector('[data-testid=delivery-attempts]').textContent`)); got != "1/4" && got != "2/4" {
+	if got := run(t, ctx, "read attempts", chromedp.Evaluate[string](row+`.querySelector('[data-testid=delivery-attempts]').textContent`)); got != "Attempt 1 failed" && got != "Attempt 2 failed" {
 		t.Errorf("attempts while retrying = %q", got)
 	}
 	waitFor(t, ctx, "the row succeeded", row+`?.dataset.state === 'succeeded'`)
@@ -116,7 +116,7 @@ func TestBrowserDeliveryLog(t *testing.T) {
 		String(document.querySelector('[data-testid=delivery-list]').hasAttribute('hx-trigger')),
 		document.querySelector('[data-testid=test-event-status]').textContent.trim().replace(/\s+/g, ' '),
 	]`))
-	want := []string{"yes", "TEST_FINISH", "3/4", "200", "1", "false", "Sent a TEST_FINISH test event as " + run(t, ctx, "read the id", chromedp.Evaluate[string](row+`.dataset.messageId`)) + "."}
+	want := []string{"yes", "TEST_FINISH", "Delivered on attempt 3", "200", "1", "false", "Sent a TEST_FINISH test event as " + run(t, ctx, "read the id", chromedp.Evaluate[string](row+`.dataset.messageId`)) + "."}
 	if strings.Join(state, "|") != strings.Join(want, "|") {
 		t.Errorf("after delivery the page shows\n%q\nwant\n%q", state, want)
 	}
