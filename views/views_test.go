@@ -236,7 +236,7 @@ func TestEndpointOverview(t *testing.T) {
 	if href := byTestID(doc, "edit-endpoint").AttrOr("href", ""); href != paths.WithID(paths.EndpointEdit, 3) {
 		t.Errorf("Edit leads to %q", href)
 	}
-	if v := byTestID(doc, "endpoint-actions").Find(`input[name="` + ReturnParam + `"]`).AttrOr("value", ""); v != ReturnOverview {
+	if v := byTestID(doc, "endpoint-actions").Find(`input[name="`+ReturnParam+`"]`).AttrOr("value", ""); v != ReturnOverview {
 		t.Error("Disable on the overview does not come back to it")
 	}
 	// What comes first: the secret before Send test, before health, before

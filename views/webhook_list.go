@@ -47,12 +47,12 @@ func (p WebhookListProps) AtLimit() bool { return len(p.Endpoints) >= p.Max }
 
 // EndpointCard is one endpoint in the list.
 type EndpointCard struct {
-	ID             int64
-	URL            string
-	Description    string
-	EventCount     int
-	HeaderCount    int
-	State          EndpointState
+	ID          int64
+	URL         string
+	Description string
+	EventCount  int
+	HeaderCount int
+	State       EndpointState
 	// Last is nil until the endpoint has been sent something.
 	Last *LastDelivery
 	// Health counts the messages of the last HealthWindow, as the
@@ -67,7 +67,6 @@ type LastDelivery struct {
 	Status int
 	At     time.Time
 }
-
 
 var webhookCrumbs = []Breadcrumb{{Label: "Profile", Href: paths.Profile}, {Label: "Integrations", Href: paths.Profile + "#integrations"}, {Label: "Webhook"}}
 
