@@ -133,5 +133,5 @@ func Migrate(db *gorm.DB) error {
 	if err := db.AutoMigrate(AllModels()...); err != nil {
 		return fmt.Errorf("migrate tables: %w", err)
 	}
-	return nil
+	return announceEndpointChanges(db)
 }

@@ -57,22 +57,39 @@ func (s *Store) IsSQLite() bool { return IsSQLite(s.db) }
 // connections; "" on SQLite.
 func (s *Store) PostgresDSN() string { return PostgresDSN(s.db) }
 
-// SubscribedEndpoints returns, inside tx, the ids of the user's enabled
-// endpoints that receive eventType. It reads only ids and subscriptions:
-// publishing needs no secrets, so nothing is decrypted.
-func (s *Store) SubscribedEndpoints(tx *Tx, userID int64, eventType string) ([]int64, error) {
+// Subscriptions are the enabled endpoints of some users, with the event
+// types each receives.
+type Subscriptions map[int64][]Endpoint
+
+// SubscribedEndpoints reads, inside tx, the enabled endpoints of the given
+// users: one query for a whole publish batch, not one per event. It reads
+// only ids and subscriptions: publishing needs no secrets, so nothing is
+// decrypted.
+func (s *Store) SubscribedEndpoints(tx *Tx, userIDs []int64) (Subscriptions, error) {
+	subs := Subscriptions{}
+	if len(userIDs) == 0 {
+		return subs, nil
+	}
 	var rows []Endpoint
-	err := tx.db.Select("id", "events").Where("user_id = ? AND enabled = ?", userID, true).Order("id").Find(&rows).Error
+	err := tx.db.Select("id", "user_id", "events").Where("user_id IN ? AND enabled = ?", userIDs, true).Order("id").Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list subscribed endpoints: %w", err)
 	}
-	var ids []int64
 	for _, e := range rows {
+		subs[e.UserID] = append(subs[e.UserID], e)
+	}
+	return subs, nil
+}
+
+// Of lists, in id order, the user's endpoints that receive eventType.
+func (subs Subscriptions) Of(userID int64, eventType string) []int64 {
+	var ids []int64
+	for _, e := range subs[userID] {
 		if e.Subscribes(eventType) {
 			ids = append(ids, e.ID)
 		}
 	}
-	return ids, nil
+	return ids
 }
 
 // OwnEndpointEnabled reads, inside tx, whether one of the user's endpoints

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -31,15 +32,13 @@ type PublishedMessage struct {
 // endpoint of the user that subscribes to the event's type, in one
 // transaction: when it returns nil, every delivery is durable.
 func (s *Service) Publish(ctx context.Context, userID int64, in catalog.EventInput) (*Published, error) {
-	return s.publish(ctx, userID, in, false, s.subscribers(userID, in.Type))
+	return s.publish(ctx, userID, in, false, toSubscribers)
 }
 
-// subscribers finds the user's enabled endpoints subscribed to eventType.
-func (s *Service) subscribers(userID int64, eventType string) func(*models.Tx) ([]int64, error) {
-	return func(tx *models.Tx) ([]int64, error) {
-		return s.store.SubscribedEndpoints(tx, userID, eventType)
-	}
-}
+// toSubscribers, as a request's targets, sends the event to the user's
+// enabled endpoints subscribed to its type: storeBatch reads them for the
+// whole batch in one query.
+var toSubscribers func(*models.Tx) ([]int64, error)
 
 // ErrEndpointDisabled refuses a test event for a disabled endpoint: a
 // disabled endpoint is sent nothing.
@@ -74,7 +73,7 @@ func (s *Service) SendTest(ctx context.Context, userID, endpointID int64, eventT
 // within models.IdempotencyWindow answers that event again, marked Replayed,
 // and stores nothing; with another request it is models.ErrIdempotencyMismatch.
 func (s *Service) PublishOnce(ctx context.Context, userID int64, key, requestHash string, in catalog.EventInput) (*Published, error) {
-	return s.publishWith(ctx, userID, in, false, s.subscribers(userID, in.Type), &models.IdempotencyKey{UserID: userID, Key: key, RequestHash: requestHash})
+	return s.publishWith(ctx, userID, in, false, toSubscribers, &models.IdempotencyKey{UserID: userID, Key: key, RequestHash: requestHash})
 }
 
 func (s *Service) publish(ctx context.Context, userID int64, in catalog.EventInput, test bool, targets func(*models.Tx) ([]int64, error)) (*Published, error) {
@@ -119,7 +118,9 @@ func (s *Service) publishWith(ctx context.Context, userID int64, in catalog.Even
 type publishRequest struct {
 	event models.Event
 	// runID is the event's testRunId: its messages go in order per endpoint.
-	runID   string
+	runID string
+	// targets picks the endpoints inside the batch's transaction;
+	// toSubscribers (nil) means the user's subscribed endpoints.
 	targets func(*models.Tx) ([]int64, error)
 	// idem, when set, is claimed in the batch's transaction; replay says
 	// the key was already used, so nothing was stored for this request.
@@ -145,6 +146,10 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 		var events []models.Event
 		var msgs []models.Message
 		var jobs []river.InsertManyParams
+		subs, err := s.store.SubscribedEndpoints(tx, subscribingUsers(batch))
+		if err != nil {
+			return err
+		}
 		for _, r := range batch {
 			r.replay = false
 			if r.idem != nil {
@@ -158,7 +163,7 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 					continue
 				}
 			}
-			endpoints, err := r.targets(tx)
+			endpoints, err := r.endpoints(tx, subs)
 			if errors.Is(err, models.ErrNotFound) || errors.Is(err, ErrEndpointDisabled) {
 				r.err = err
 				continue
@@ -209,6 +214,26 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 	for _, r := range batch {
 		r.done <- r.err
 	}
+}
+
+// endpoints picks the request's endpoints inside the batch's transaction.
+func (r *publishRequest) endpoints(tx *models.Tx, subs models.Subscriptions) ([]int64, error) {
+	if r.targets == nil {
+		return subs.Of(r.event.UserID, r.event.Type), nil
+	}
+	return r.targets(tx)
+}
+
+// subscribingUsers lists the users whose events in the batch go to their
+// subscribed endpoints.
+func subscribingUsers(batch []*publishRequest) []int64 {
+	var users []int64
+	for _, r := range batch {
+		if r.targets == nil && !slices.Contains(users, r.event.UserID) {
+			users = append(users, r.event.UserID)
+		}
+	}
+	return users
 }
 
 // enqueue inserts queue jobs inside the caller's transaction: commit keeps

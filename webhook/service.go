@@ -110,10 +110,12 @@ type Service struct {
 	river     *river.Client[*sql.Tx]
 	// driver reaches River's rescue query (see makeAvailable).
 	driver riverdriver.Driver[*sql.Tx]
-	// member and listener are set on Postgres only: the cluster heartbeat,
-	// and the pgx pool that receives LISTEN/NOTIFY for the queue.
+	// member, listener and watch are set on Postgres only: the cluster
+	// heartbeat, the pgx pool that receives LISTEN/NOTIFY for the queue,
+	// and the watch of endpoint changes that keeps the cache current.
 	member   *clusterMember
 	listener *pgxpool.Pool
+	watch    *endpointWatch
 	// waker is set on SQLite only: it wakes the queue when a job is
 	// committed or falls due (wake.go).
 	waker *queueWaker
@@ -186,6 +188,7 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 			return nil, err
 		}
 		driver = riverdatabasesql.NewWithPgxListener(sqlDB, s.listener)
+		s.watch = &endpointWatch{pool: s.listener, cache: s.endpoints, log: s.log}
 	}
 	if err := migrateQueue(ctx, driver); err != nil {
 		return nil, err
@@ -259,6 +262,9 @@ func (s *Service) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if s.watch != nil {
+		s.watch.start(ctx)
+	}
 	if err := s.river.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
@@ -276,6 +282,7 @@ func (s *Service) Stop(ctx context.Context) error {
 	defer s.waker.stop()
 	if s.listener != nil {
 		defer s.listener.Close()
+		defer s.watch.stop()
 	}
 	if s.member != nil {
 		// Leave the cluster after the queue stopped: until then this
@@ -300,7 +307,8 @@ func (s *Service) Stop(ctx context.Context) error {
 // Policy is the host policy outgoing requests obey; forms use it to warn early.
 func (s *Service) Policy() *hostguard.HostPolicy { return s.policy }
 
-// newListenerPool opens the few pgx connections that LISTEN for new jobs.
+// newListenerPool opens the few pgx connections that only LISTEN: one for
+// River's notices of new jobs, one for the endpoint watch.
 func newListenerPool(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {

@@ -69,7 +69,7 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 		}
 	}
 	msg := &d.Message
-	endpoint, err := s.endpoints.get(ctx, msg.EndpointID)
+	endpoint, current, err := s.endpoints.get(ctx, msg.EndpointID)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil // the endpoint was deleted
 	}
@@ -97,11 +97,16 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 		// The endpoint has its share of attempts in flight: come back later.
 		return s.snooze(s.limiter.retryAfter(msg.EndpointID))
 	}
-	// The cache may be a second old: read the flag itself, so disabling an
-	// endpoint stops the very next attempt of every message, test messages
-	// included. Read once the slot is held, so that jobs turned away by the
-	// cap (many, for an endpoint that hangs) cost no query.
-	enabled, err := s.store.EndpointEnabled(ctx, msg.EndpointID)
+	// Unless the cache entry is current (Postgres, endpoint changes
+	// watched: endpoint_watch.go), it may be a second old: read the flag
+	// itself, so disabling an endpoint stops the very next attempt of every
+	// message, test messages included. Read once the slot is held, so that
+	// jobs turned away by the cap (many, for an endpoint that hangs) cost
+	// no query.
+	enabled := true
+	if !current {
+		enabled, err = s.store.EndpointEnabled(ctx, msg.EndpointID)
+	}
 	if err != nil || !enabled {
 		s.limiter.release(msg.EndpointID, 0) // no attempt was made
 		switch {

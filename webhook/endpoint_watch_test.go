@@ -1,0 +1,104 @@
+package webhook
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/loadhook/loadhook/models"
+)
+
+// TestEndpointCacheCurrent checks when the cache calls an entry current:
+// only when loaded while watched, with no change overlapping the load.
+func TestEndpointCacheCurrent(t *testing.T) {
+	cases := []struct {
+		name    string
+		watched bool
+		// during runs inside the load.
+		during      func(c *endpointCache)
+		wantCurrent bool
+		wantKept    bool
+	}{
+		{name: "not watched", wantKept: true},
+		{name: "watched", watched: true, wantCurrent: true, wantKept: true},
+		{name: "changed while loading", watched: true, during: func(c *endpointCache) { c.forget(7) }},
+		{name: "another endpoint changed while loading", watched: true, during: func(c *endpointCache) { c.forget(8) }},
+		{name: "watch lost while loading", watched: true, during: func(c *endpointCache) { c.setWatched(false) }},
+		{name: "watch began while loading", during: func(c *endpointCache) { c.setWatched(true) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var c *endpointCache
+			c = newEndpointCache(time.Hour, func(context.Context, int64) (*models.Endpoint, error) {
+				if tc.during != nil {
+					tc.during(c)
+				}
+				return &models.Endpoint{ID: 7, Enabled: true}, nil
+			})
+			c.setWatched(tc.watched)
+			_, current, err := c.get(t.Context(), 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if current != tc.wantCurrent {
+				t.Errorf("current = %v, want %v", current, tc.wantCurrent)
+			}
+			if _, kept := c.items[7]; kept != tc.wantKept {
+				t.Errorf("kept = %v, want %v", kept, tc.wantKept)
+			}
+		})
+	}
+}
+
+// TestEndpointWatchForgetsChangedEndpoints runs the engine on Postgres and
+// checks that disabling an endpoint drops it from the cache through the
+// change notice, so the next lookup reads the stored row, and that entries
+// are current while the watch listens. On SQLite nothing is current.
+func TestEndpointWatchForgetsChangedEndpoints(t *testing.T) {
+	t.Parallel()
+	e := newIdleEngine(t, "loopback", Config{})
+	listening := make(chan struct{}, 1)
+	if e.svc.watch != nil {
+		e.svc.watch.listening = func() { listening <- struct{}{} }
+	}
+	if err := e.svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ep := e.addEndpoint(t, "http://127.0.0.1:9/")
+	if e.store.IsSQLite() {
+		if _, current, err := e.svc.endpoints.get(t.Context(), ep.ID); err != nil || current {
+			t.Fatalf("on SQLite: current = %v (err %v), want false: nothing announces changes", current, err)
+		}
+		return
+	}
+	select {
+	case <-listening:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the endpoint watch never listened")
+	}
+	got, current, err := e.svc.endpoints.get(t.Context(), ep.ID)
+	if err != nil || !current || !got.Enabled {
+		t.Fatalf("before: enabled %v, current %v (err %v); want an enabled, current entry", got != nil && got.Enabled, current, err)
+	}
+	if err := e.store.SetEndpointEnabled(t.Context(), e.userID, ep.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for cached(e.svc.endpoints, ep.ID) {
+		if time.Now().After(deadline) {
+			t.Fatal("the disabled endpoint is still cached: no change notice arrived")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	got, current, err = e.svc.endpoints.get(t.Context(), ep.ID)
+	if err != nil || !current || got.Enabled {
+		t.Fatalf("after: enabled %v, current %v (err %v); want a disabled, current entry", got != nil && got.Enabled, current, err)
+	}
+}
+
+func cached(c *endpointCache, id int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.items[id]
+	return ok
+}
