@@ -96,7 +96,7 @@ func TestBrowserDeliveryScreenshots(t *testing.T) {
 	)
 	waitFor(t, ctx, "the test event is retrying",
 		`document.querySelector('[data-testid=delivery-row]')?.dataset.state === 'retrying' &&
-		 document.querySelector('[data-testid=next-attempt]')?.textContent.trim().startsWith('next in') &&
+		 document.querySelector('[data-testid=next-attempt]')?.textContent.trim().startsWith('Next retry in') &&
 		 document.querySelector('[data-testid=test-event-status]').textContent.trim() !== ''`)
 	capture(t, ctx, docsPath("screenshot-endpoint.png"))
 
