@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -68,15 +67,7 @@ func toAPIEndpoint(ep *models.Endpoint) apiEndpoint {
 // apiUserEndpoint loads the token owner's endpoint named by :id; another
 // user's is as absent as a deleted one: 404.
 func (s *Server) apiUserEndpoint(c echo.Context) (*models.Endpoint, error) {
-	id, err := strconv.ParseInt(c.Param(paths.ParamID), 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("endpoint id %q: %w", c.Param(paths.ParamID), models.ErrNotFound)
-	}
-	ep, err := s.store.Endpoint(c.Request().Context(), apiToken(c).UserID, id)
-	if err != nil {
-		return nil, fmt.Errorf("load endpoint %d: %w", id, err)
-	}
-	return ep, nil
+	return s.loadEndpointOf(c, apiToken(c).UserID)
 }
 
 // apiListEndpoints lists the token owner's endpoints in creation order.

@@ -20,11 +20,17 @@ const summaryWindow = 24 * time.Hour
 // loadEndpoint loads the signed-in user's endpoint named by the :id
 // parameter. Another user's endpoint is as absent as a deleted one: 404.
 func (s *Server) loadEndpoint(c echo.Context) (*models.Endpoint, error) {
+	return s.loadEndpointOf(c, currentUser(c).ID)
+}
+
+// loadEndpointOf loads userID's endpoint named by the :id parameter; the
+// pages and the API differ only in who the user is.
+func (s *Server) loadEndpointOf(c echo.Context, userID int64) (*models.Endpoint, error) {
 	id, err := strconv.ParseInt(c.Param(paths.ParamID), 10, 64)
 	if err != nil {
 		return nil, fmt.Errorf("endpoint id %q: %w", c.Param(paths.ParamID), models.ErrNotFound)
 	}
-	ep, err := s.store.Endpoint(c.Request().Context(), currentUser(c).ID, id)
+	ep, err := s.store.Endpoint(c.Request().Context(), userID, id)
 	if err != nil {
 		return nil, fmt.Errorf("load endpoint %d: %w", id, err)
 	}

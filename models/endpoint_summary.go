@@ -26,15 +26,6 @@ type MessageHealth struct {
 	Finished int64
 }
 
-// Rate is Delivered/Finished as a percentage, and false when no message
-// finished in the period.
-func (h MessageHealth) Rate() (float64, bool) {
-	if h.Finished == 0 {
-		return 0, false
-	}
-	return 100 * float64(h.Delivered) / float64(h.Finished), true
-}
-
 // FailingStreak describes an endpoint whose newest finished messages failed:
 // every message that finished since its last delivered one (or since it was
 // last enabled) failed.

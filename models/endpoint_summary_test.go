@@ -73,13 +73,10 @@ func TestEndpointSummaries(t *testing.T) {
 	if sum.Health != (MessageHealth{Delivered: 3, Finished: 4}) {
 		t.Errorf("health = %+v, want 3 of 4", sum.Health)
 	}
-	if pct, ok := sum.Health.Rate(); !ok || pct != 75 {
-		t.Errorf("rate = %v, %v", pct, ok)
-	}
 	if sum.Failing != nil {
 		t.Errorf("failing = %+v, but the newest finished message was delivered", sum.Failing)
 	}
-	if _, ok := got[quiet.ID].Health.Rate(); ok || got[quiet.ID].HasMessages() {
+	if got[quiet.ID].Health.Finished != 0 || got[quiet.ID].HasMessages() {
 		t.Error("an endpoint without messages has a rate")
 	}
 	if _, leaked := got[theirs.ID]; leaked {

@@ -237,26 +237,7 @@ type HealthWindow struct {
 	P50, P95  time.Duration
 }
 
-// rateClass colours the success rate: green from 95 %, amber from 80 %,
-// red below, like the state badges.
-func (h HealthWindow) rateClass() string {
-	switch {
-	case h.Attempts == 0:
-		return "health-rate"
-	case h.Succeeded*100 >= h.Attempts*95:
-		return "health-rate rate-good"
-	case h.Succeeded*100 >= h.Attempts*80:
-		return "health-rate rate-warn"
-	}
-	return "health-rate rate-bad"
-}
-
-func (h HealthWindow) rate() string {
-	if h.Attempts == 0 {
-		return "—"
-	}
-	return percent(100 * float64(h.Succeeded) / float64(h.Attempts))
-}
+func (h HealthWindow) rate() string { return shareText(h.Succeeded, h.Attempts) }
 
 // SendTestDisabledNote says why Send test event does nothing for a disabled
 // endpoint; the server's refusal says the same.

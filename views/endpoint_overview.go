@@ -100,19 +100,14 @@ type HealthFigure struct {
 	Finished  int64
 }
 
-// Rate is the delivered share as a percentage; false with nothing finished.
-func (h HealthFigure) Rate() (float64, bool) {
-	if h.Finished == 0 {
-		return 0, false
-	}
-	return 100 * float64(h.Delivered) / float64(h.Finished), true
-}
+func (h HealthFigure) rate() string { return shareText(h.Delivered, h.Finished) }
 
-func (h HealthFigure) rate() string {
-	if pct, ok := h.Rate(); ok {
-		return percent(pct)
+// shareText is part of whole as a percentage, "—" when whole is 0.
+func shareText(part, whole int64) string {
+	if whole == 0 {
+		return "—"
 	}
-	return "—"
+	return percent(100 * float64(part) / float64(whole))
 }
 
 // rateClass colours the figure: green from 95 %, amber from 80 %, red below.
