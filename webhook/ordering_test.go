@@ -205,3 +205,40 @@ func TestStoppedMessageReleasesItsRun(t *testing.T) {
 		t.Fatalf("receiver saw %d requests, want only the first attempt", n)
 	}
 }
+
+// TestTestEventsAreNotOrdered: test events carry the catalog's sample
+// testRunId, the same in every test; they are not a run, so a test event
+// whose receiver is failing does not hold back the next one.
+func TestTestEventsAreNotOrdered(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{})
+	started, err := catalog.SampleEvent("TEST_STARTED", "https://loadhook.example", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &runReceiver{failRun: started.TestRunID(), gate: make(chan struct{}), seen: make(chan struct{}, 1)}
+	defer close(rec.gate)
+	ep := e.addEndpoint(t, serve(t, rec).URL+"/hook")
+	first, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Held in its second attempt until the gate closes, at the end.
+	second, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_FINISH")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.waitArrival(t, second.ID)
+	for _, a := range rec.got() {
+		if a.messageID == first.ID && a.status == http.StatusOK {
+			t.Fatalf("the first test event succeeded before the second arrived: %+v", rec.got())
+		}
+	}
+	var msg models.Message
+	if err := e.db.First(&msg, "id = ?", second.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if msg.RunKey != 0 || msg.WaitingFor != "" {
+		t.Errorf("test message has run key %d, waiting for %q: want neither", msg.RunKey, msg.WaitingFor)
+	}
+}

@@ -80,6 +80,16 @@ func (s *Service) publish(ctx context.Context, userID int64, in catalog.EventInp
 	return s.publishWith(ctx, userID, in, test, targets, nil)
 }
 
+// runOf is the test run whose order the event's messages keep. A test
+// event has none: its testRunId is the catalog's sample, the same in every
+// test, and one failing test must not hold back the next.
+func runOf(in catalog.EventInput, test bool) string {
+	if test {
+		return ""
+	}
+	return in.TestRunID()
+}
+
 func (s *Service) publishWith(ctx context.Context, userID int64, in catalog.EventInput, test bool, targets func(*models.Tx) ([]int64, error), idem *models.IdempotencyKey) (*Published, error) {
 	body, err := catalog.BuildPayload(s.cfg.Source, in)
 	if err != nil {
@@ -87,7 +97,7 @@ func (s *Service) publishWith(ctx context.Context, userID int64, in catalog.Even
 	}
 	req := &publishRequest{
 		event:   models.Event{ID: models.NewID(models.EventIDPrefix), UserID: userID, Type: in.Type, Test: test, Payload: body},
-		runID:   in.TestRunID(),
+		runID:   runOf(in, test),
 		targets: targets,
 		idem:    idem,
 		done:    make(chan error, 1),
