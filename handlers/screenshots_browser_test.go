@@ -177,7 +177,9 @@ func newScreenshotReceiver() http.Handler {
 // waitDelivered waits until n messages exist and none is in flight.
 func waitDelivered(t *testing.T, app *testApp, n int) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// 144 messages at four in flight, the failing ones 11 s of retries
+	// each: on a slow machine that takes more than half a minute.
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		var total, busy int64
 		db := app.db
@@ -187,6 +189,11 @@ func waitDelivered(t *testing.T, app *testApp, n int) {
 			return
 		}
 		if time.Now().After(deadline) {
+			var stuck []models.Message
+			db.Where("state IN ?", []string{models.StatePending, models.StateRetrying}).Limit(5).Find(&stuck)
+			for _, m := range stuck {
+				t.Logf("in flight: %s %s %s, attempt %d of %d, next %v, last %s %d", m.ID, m.EventType, m.State, m.Attempts, m.MaxAttempts, m.NextAttemptAt, m.LastErrorClass, m.LastStatus)
+			}
 			t.Fatalf("%d of %d messages are still in flight", busy, total)
 		}
 		time.Sleep(50 * time.Millisecond)
