@@ -1,6 +1,9 @@
 package catalog
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Message states: where one event's delivery to one endpoint stands. The
 // message rows store them, the engine moves between them and the delivery
@@ -53,8 +56,10 @@ func MessageStateNames() string {
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
+// InFlightStates are the states of a message that may still be attempted
+// without anyone asking.
+var InFlightStates = []string{StatePending, StateRetrying, StateWaiting}
+
 // InFlight reports whether a message in state may still be attempted
 // without anyone asking.
-func InFlight(state string) bool {
-	return state == StatePending || state == StateRetrying || state == StateWaiting
-}
+func InFlight(state string) bool { return slices.Contains(InFlightStates, state) }

@@ -110,9 +110,13 @@ type Message struct {
 	LastErrorClass string `gorm:"size:24;not null;default:''"`
 	LastDurationMs int64  `gorm:"not null;default:0"`
 	// RunKey is RunKey(endpoint, testRunId), 0 for an event without one.
-	RunKey int64 `gorm:"column:run_order_key;not null;default:0"`
-	// WaitingFor is the message this one waits for, while StateWaiting.
-	WaitingFor string    `gorm:"size:40;not null;default:''"`
+	// idx_messages_run holds the unfinished messages of test runs only
+	// (unfinishedOfRun in ordering.go), so it stays small and a message
+	// costs it one entry while in flight.
+	RunKey int64 `gorm:"column:run_order_key;not null;default:0;index:idx_messages_run,where:run_order_key <> 0 AND state <> 'succeeded' AND state <> 'failed'"`
+	// WaitingFor is the message this one waits for, while StateWaiting;
+	// idx_messages_waiting holds these only (waitingBehind in ordering.go).
+	WaitingFor string    `gorm:"size:40;not null;default:'';index:idx_messages_waiting,where:waiting_for <> '' AND state = 'waiting'"`
 	CreatedAt  time.Time `gorm:"not null;index"`
 	UpdatedAt  time.Time `gorm:"not null"`
 }
@@ -156,7 +160,7 @@ func (a *Attempt) SetTiming(t catalog.Timing) {
 
 // AllModels lists every table, for migration.
 func AllModels() []any {
-	return []any{&User{}, &Session{}, &APIToken{}, &Endpoint{}, &Event{}, &Message{}, &Attempt{}, &Setting{}, &Instance{}, &RateCounter{}, &IdempotencyKey{}, &RunTail{}}
+	return []any{&User{}, &Session{}, &APIToken{}, &Endpoint{}, &Event{}, &Message{}, &Attempt{}, &Setting{}, &Instance{}, &RateCounter{}, &IdempotencyKey{}}
 }
 
 // Session is a signed-in browser. The cookie carries only the session id, so

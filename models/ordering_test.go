@@ -59,15 +59,6 @@ func stored(t *testing.T, s *Store, id string) Message {
 	return m
 }
 
-func tails(t *testing.T, s *Store) []RunTail {
-	t.Helper()
-	var out []RunTail
-	if err := s.db.Order("run_order_key").Find(&out).Error; err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func TestOrderRunsHoldsOnlyBehindAnUnfinishedMessageOfTheSameRunAndEndpoint(t *testing.T) {
 	s := openTestStore(t)
 	// One batch: the second message of run A to endpoint 1 waits for the
@@ -120,10 +111,9 @@ func TestOrderRunsHoldsOnlyBehindAnUnfinishedMessageOfTheSameRunAndEndpoint(t *t
 			}
 		}
 	}
-	// Runs with nothing in flight keep no row; run A to endpoint 2 still
-	// has a1other pending.
-	if got := tails(t, s); len(got) != 1 || got[0].LastMessageID != a1other.ID {
-		t.Fatalf("tails left: %+v, want only run A to endpoint 2", got)
+	// Run A to endpoint 2 still has a1other pending.
+	if m := publishRun(t, s, runMsg(2, "A"))[0]; m.State != StateWaiting || m.WaitingFor != a1other.ID {
+		t.Fatalf("run A to endpoint 2: %s waiting for %q, want waiting for %s", m.State, m.WaitingFor, a1other.ID)
 	}
 	// A message of a run whose tail is final goes at once.
 	if m := publishRun(t, s, runMsg(1, "A"))[0]; m.State != StatePending {
@@ -142,6 +132,24 @@ func TestWaitingMessageIsNotRedeliverable(t *testing.T) {
 	})
 	if err != ErrNotRedeliverable {
 		t.Fatalf("reopen a waiting message: %v, want ErrNotRedeliverable", err)
+	}
+}
+
+// A message redelivered by hand is outside its run's order: a later
+// message of the run does not wait for it.
+func TestRedeliveredMessageHoldsNothing(t *testing.T) {
+	s := openTestStore(t)
+	first := publishRun(t, s, runMsg(1, "A"))[0]
+	finishRun(t, s, first, StateFailed)
+	err := s.InTx(t.Context(), func(tx *Tx) error {
+		_, err := s.ReopenMessage(tx, 1, first.ID, time.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := publishRun(t, s, runMsg(1, "A"))[0]; m.State != StatePending {
+		t.Fatalf("message after a redelivered one of its run: %s waiting for %q, want pending", m.State, m.WaitingFor)
 	}
 }
 
@@ -296,31 +304,11 @@ func TestOrderRunsRaceWithTheFinalStateOfTheTail(t *testing.T) {
 			case len(released) > 0 && !slices.Equal(released, []string{n[0].ID}):
 				t.Fatalf("released %v, want only the successor", released)
 			}
-			// The run's tail is the successor, still in flight.
-			var tail RunTail
-			if err := s.db.Where("run_order_key = ?", n[0].RunKey).Take(&tail).Error; err != nil || tail.LastMessageID != n[0].ID {
-				t.Fatalf("run tail %+v (%v), want the successor %s", tail, err, n[0].ID)
+			// The successor, still in flight, is the run's last: a third
+			// message waits for it.
+			if m := publishRun(t, s, runMsg(1, tc.name))[0]; m.WaitingFor != n[0].ID {
+				t.Fatalf("third message %s waiting for %q, want waiting for the successor %s", m.State, m.WaitingFor, n[0].ID)
 			}
 		})
-	}
-}
-
-// Deleting an endpoint forgets its runs' order with its messages.
-func TestDeleteEndpointForgetsItsRuns(t *testing.T) {
-	s := openTestStore(t)
-	u, err := s.CreateUser(t.Context(), "runs@example.com", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep := &Endpoint{UserID: u.ID, URL: "https://example.com/hook", Events: "TEST_STARTED", Enabled: true, Secret: "whsec_x"}
-	if err := s.CreateEndpoint(t.Context(), ep); err != nil {
-		t.Fatal(err)
-	}
-	publishRun(t, s, runMsg(ep.ID, "A"), runMsg(ep.ID, "A"))
-	if err := s.DeleteEndpoint(t.Context(), u.ID, ep.ID); err != nil {
-		t.Fatal(err)
-	}
-	if got := tails(t, s); len(got) != 0 {
-		t.Fatalf("tails left after deleting the endpoint: %+v", got)
 	}
 }

@@ -259,9 +259,6 @@ func (s *Store) DeleteEndpoint(ctx context.Context, userID, id int64) error {
 		if err := tx.Where("endpoint_id = ?", id).Delete(&Message{}).Error; err != nil {
 			return fmt.Errorf("delete messages of endpoint %d: %w", id, err)
 		}
-		if err := tx.Where("endpoint_id = ?", id).Delete(&RunTail{}).Error; err != nil {
-			return fmt.Errorf("delete test run order of endpoint %d: %w", id, err)
-		}
 		return nil
 	})
 }

@@ -137,8 +137,11 @@ func (s *Store) ReopenMessage(tx *Tx, userID int64, messageID string, now time.T
 		return nil, ErrNotRedeliverable
 	}
 	msg.State, msg.MaxAttempts, msg.NextAttemptAt, msg.UpdatedAt = StatePending, msg.Attempts+1, &now, now
+	// A redelivery stays outside its test run's order: it holds back no
+	// later message of the run (ordering.go).
+	msg.RunKey = 0
 	err = tx.db.Model(&Message{}).Where("id = ?", msg.ID).
-		Select("state", "max_attempts", "next_attempt_at", "updated_at").Updates(msg).Error
+		Select("state", "max_attempts", "next_attempt_at", "updated_at", "run_order_key").Updates(msg).Error
 	if err != nil {
 		return nil, fmt.Errorf("reopen message %s: %w", msg.ID, err)
 	}

@@ -40,6 +40,12 @@ func (b *bench) drain(ctx context.Context) error {
 		return err
 	}
 	defer logFile.Close()
+	stopProfile, err := b.profile("drain")
+	if err != nil {
+		srv.Stop(ctx)
+		return err
+	}
+	defer stopProfile()
 	cpu0 := cpuOf(srv)
 	reader, readerDB, err := openDB(dbPath)
 	if err != nil {
@@ -79,7 +85,9 @@ func (b *bench) drain(ctx context.Context) error {
 }
 
 // publishBacklog publishes n events round-robin over users through an engine
-// whose queue never starts, and returns the message ids.
+// whose queue never starts, and returns the message ids. They are the
+// throughput phase's events, of no test run: one run for all would chain
+// each endpoint's messages one behind the other (order per test run).
 func (b *bench) publishBacklog(ctx context.Context, dbPath string, users []int64, n int) ([]string, error) {
 	db, sqlDB, err := openDB(dbPath)
 	if err != nil {
@@ -99,10 +107,6 @@ func (b *bench) publishBacklog(ctx context.Context, dbPath string, users []int64
 		return nil, fmt.Errorf("backlog engine: %w", err)
 	}
 	defer svc.Stop(context.Background())
-	in, reqErr := catalog.ParseEventRequest(b.startedEvent())
-	if reqErr != nil {
-		return nil, reqErr
-	}
 	ids := make([]string, n)
 	var next atomic.Int64
 	errs := make(chan error, 16)
@@ -112,6 +116,11 @@ func (b *bench) publishBacklog(ctx context.Context, dbPath string, users []int64
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {
+					return
+				}
+				in, reqErr := catalog.ParseEventRequest(b.throughputEvent())
+				if reqErr != nil {
+					errs <- reqErr
 					return
 				}
 				pub, err := svc.Publish(ctx, users[i%len(users)], in)

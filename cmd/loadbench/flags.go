@@ -39,7 +39,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.server, "server", "", "loadhook binary to run as the server under test")
 	fs.BoolVar(&o.inProcess, "inprocess", false, "run the server stack inside this process (for -cpuprofile) instead of -server")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the -profile-phase phase (needs -inprocess); server goroutines are labelled side=server")
-	fs.StringVar(&o.profilePhase, "profile-phase", "throughput", "the phase -cpuprofile covers: idle, light or throughput")
+	fs.StringVar(&o.profilePhase, "profile-phase", "throughput", "the phase -cpuprofile covers: idle, light, throughput or drain")
 	fs.DurationVar(&o.idle, "idle", 60*time.Second, "how long the idle phase watches the server's CPU with no traffic")
 	fs.IntVar(&o.events, "events", 20000, "events in the throughput phase (one delivery each)")
 	fs.IntVar(&o.endpoints, "endpoints", 20, "users, each with one token and one endpoint, the throughput events round-robin over")

@@ -1,0 +1,40 @@
+package models
+
+import (
+	"strings"
+	"testing"
+)
+
+// The order per test run reads through two partial indexes; SQLite uses
+// one only when the query repeats its condition, so a condition changed on
+// one side alone would turn each publish and release into a table scan.
+func TestOrderingQueriesUseTheirIndexes(t *testing.T) {
+	s := openTestStore(t)
+	if !s.IsSQLite() {
+		t.Skip("the plans checked are SQLite's")
+	}
+	for _, tc := range []struct {
+		query, index string
+	}{
+		{"SELECT run_order_key, id, waiting_for FROM messages WHERE run_order_key IN (1, 2) AND " + unfinishedOfRun, "idx_messages_run"},
+		{"UPDATE messages SET state = 'pending' WHERE waiting_for IN ('a', 'b') AND " + waitingBehind, "idx_messages_waiting"},
+	} {
+		rows, err := s.db.Raw("EXPLAIN QUERY PLAN " + tc.query).Rows()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if got := strings.Join(plan, "; "); !strings.Contains(got, "USING INDEX "+tc.index) {
+			t.Errorf("%s\nplan: %s\nwant it to use %s", tc.query, got, tc.index)
+		}
+	}
+}
