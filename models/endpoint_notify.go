@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"gorm.io/gorm"
 )
@@ -39,6 +40,42 @@ $$`,
 	for _, step := range steps {
 		if err := db.Exec(step).Error; err != nil {
 			return fmt.Errorf("install the endpoint change trigger: %w", err)
+		}
+	}
+	return nil
+}
+
+// endpointWriteHooks numbers the callbacks OnEndpointWrite registers: GORM
+// keeps one per name.
+var endpointWriteHooks atomic.Int64
+
+// OnEndpointWrite calls changed after every statement of this process that
+// creates, updates or deletes endpoint rows: GORM's callbacks see them all,
+// since the models write endpoints through GORM alone. On SQLite, whose
+// file one process serves, that is every change (an edit made meanwhile by
+// hand with the sqlite3 shell is seen when the entry expires); Postgres
+// announces changes with a trigger instead (EndpointChangesChannel). It
+// runs before the commit: a change rolled back costs a reload, nothing more.
+func (s *Store) OnEndpointWrite(changed func()) error {
+	stmt := &gorm.Statement{DB: s.db}
+	if err := stmt.Parse(&Endpoint{}); err != nil {
+		return fmt.Errorf("endpoint table name: %w", err)
+	}
+	table := stmt.Schema.Table
+	hook := func(db *gorm.DB) {
+		if db.Statement.Table == table {
+			changed()
+		}
+	}
+	name := fmt.Sprintf("loadhook:endpoint_write_%d", endpointWriteHooks.Add(1))
+	cb := s.db.Callback()
+	for _, err := range []error{
+		cb.Create().After("gorm:create").Register(name, hook),
+		cb.Update().After("gorm:update").Register(name, hook),
+		cb.Delete().After("gorm:delete").Register(name, hook),
+	} {
+		if err != nil {
+			return fmt.Errorf("watch endpoint writes: %w", err)
 		}
 	}
 	return nil

@@ -11,9 +11,11 @@ import (
 // endpointCache keeps decrypted endpoints for a moment. Every attempt needs
 // the URL, headers and secrets; loading and decrypting them per attempt cost
 // more than the rest of an attempt's bookkeeping. An edit reaches deliveries
-// within the TTL, on every instance; on Postgres, while the cache is watched
-// (endpoint_watch.go), every change to an endpoint drops its entry at once,
-// and an entry loaded while watched is current (see get).
+// within the TTL, on every instance; while the cache is watched, every
+// change to an endpoint drops its entry at once, and an entry loaded while
+// watched is current (see get). On Postgres the watch listens for the
+// trigger's notices (endpoint_watch.go); on SQLite, the one process that
+// writes the file sees its own writes (models.Store.OnEndpointWrite).
 type endpointCache struct {
 	ttl   time.Duration
 	load  func(ctx context.Context, id int64) (*models.Endpoint, error)
@@ -89,6 +91,14 @@ func (c *endpointCache) forget(id int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.items, id)
+	c.gen++
+}
+
+// forgetAll drops every endpoint: one changed, which one is not known.
+func (c *endpointCache) forgetAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.items)
 	c.gen++
 }
 

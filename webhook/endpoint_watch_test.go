@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -54,6 +55,9 @@ func TestEndpointCacheCurrent(t *testing.T) {
 // checks that disabling an endpoint drops it from the cache through the
 // change notice, so the next lookup reads the stored row, and that entries
 // are current while the watch listens. On SQLite nothing is current.
+// Every way an endpoint changes drops it from the cache at once, so the
+// worker may trust an entry it calls current: on Postgres through the
+// trigger's notice, on SQLite through the store's write callbacks.
 func TestEndpointWatchForgetsChangedEndpoints(t *testing.T) {
 	t.Parallel()
 	e := newIdleEngine(t, "loopback", Config{})
@@ -64,35 +68,57 @@ func TestEndpointWatchForgetsChangedEndpoints(t *testing.T) {
 	if err := e.svc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ep := e.addEndpoint(t, "http://127.0.0.1:9/")
-	if e.store.IsSQLite() {
-		if _, current, err := e.svc.endpoints.get(t.Context(), ep.ID); err != nil || current {
-			t.Fatalf("on SQLite: current = %v (err %v), want false: nothing announces changes", current, err)
+	if !e.store.IsSQLite() {
+		select {
+		case <-listening:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the endpoint watch never listened")
 		}
-		return
 	}
-	select {
-	case <-listening:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the endpoint watch never listened")
-	}
-	got, current, err := e.svc.endpoints.get(t.Context(), ep.ID)
-	if err != nil || !current || !got.Enabled {
-		t.Fatalf("before: enabled %v, current %v (err %v); want an enabled, current entry", got != nil && got.Enabled, current, err)
-	}
-	if err := e.store.SetEndpointEnabled(t.Context(), e.userID, ep.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for cached(e.svc.endpoints, ep.ID) {
-		if time.Now().After(deadline) {
-			t.Fatal("the disabled endpoint is still cached: no change notice arrived")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	got, current, err = e.svc.endpoints.get(t.Context(), ep.ID)
-	if err != nil || !current || got.Enabled {
-		t.Fatalf("after: enabled %v, current %v (err %v); want a disabled, current entry", got != nil && got.Enabled, current, err)
+	ctx := t.Context()
+	for _, tc := range []struct {
+		name   string
+		change func(ep *models.Endpoint) error
+		// check says what the reloaded endpoint must show.
+		check func(got *models.Endpoint, err error) bool
+	}{
+		{"disabled by the user", func(ep *models.Endpoint) error { return e.store.SetEndpointEnabled(ctx, e.userID, ep.ID, false) },
+			func(got *models.Endpoint, err error) bool { return err == nil && !got.Enabled }},
+		{"disabled by the engine", func(ep *models.Endpoint) error { return e.store.DisableEndpoint(ctx, ep.ID, "410") },
+			func(got *models.Endpoint, err error) bool { return err == nil && !got.Enabled }},
+		{"auto-disabled", func(ep *models.Endpoint) error {
+			_, err := e.store.AutoDisableEndpoint(ctx, ep.ID, "failing", time.Now().Add(time.Hour), time.Now())
+			return err
+		}, func(got *models.Endpoint, err error) bool { return err == nil && !got.Enabled }},
+		{"edited", func(ep *models.Endpoint) error {
+			edited := *ep
+			edited.URL = "http://127.0.0.1:9/edited"
+			return e.store.UpdateEndpoint(ctx, &edited)
+		}, func(got *models.Endpoint, err error) bool { return err == nil && got.URL == "http://127.0.0.1:9/edited" }},
+		{"deleted", func(ep *models.Endpoint) error { return e.store.DeleteEndpoint(ctx, e.userID, ep.ID) },
+			func(_ *models.Endpoint, err error) bool { return errors.Is(err, models.ErrNotFound) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ep := e.addEndpoint(t, "http://127.0.0.1:9/")
+			got, current, err := e.svc.endpoints.get(ctx, ep.ID)
+			if err != nil || !current || !got.Enabled {
+				t.Fatalf("before: enabled %v, current %v (err %v); want an enabled, current entry", got != nil && got.Enabled, current, err)
+			}
+			if err := tc.change(ep); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for cached(e.svc.endpoints, ep.ID) {
+				if time.Now().After(deadline) {
+					t.Fatal("the changed endpoint is still cached: the change was not seen")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			got, current, err = e.svc.endpoints.get(ctx, ep.ID)
+			if !tc.check(got, err) {
+				t.Fatalf("after: %+v (err %v), current %v: the reload does not show the change", got, err, current)
+			}
+		})
 	}
 }
 

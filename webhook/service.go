@@ -180,6 +180,12 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 		if err := river.AddWorkerSafely(workers, wakeWorker{}); err != nil {
 			return nil, fmt.Errorf("register wake worker: %w", err)
 		}
+		// Every endpoint change goes through this process: the cache is
+		// watched from the start.
+		if err := store.OnEndpointWrite(s.endpoints.forgetAll); err != nil {
+			return nil, err
+		}
+		s.endpoints.setWatched(true)
 	} else {
 		// Jobs and transactions stay on database/sql (GORM's transaction
 		// carries the job inserts); a small pgx pool only listens, so new

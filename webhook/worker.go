@@ -87,9 +87,13 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 		return s.snooze(msg.NextAttemptAt.Sub(now))
 	}
 	if !endpoint.Enabled {
-		// The cache may be a second old: a message replayed just after its
-		// endpoint was enabled again must not be stopped.
-		if enabled, err := s.store.EndpointEnabled(ctx, msg.EndpointID); err != nil || !enabled {
+		// Unless current, the cache may be a second old: a message replayed
+		// just after its endpoint was enabled again must not be stopped.
+		enabled, err := false, error(nil)
+		if !current {
+			enabled, err = s.store.EndpointEnabled(ctx, msg.EndpointID)
+		}
+		if err != nil || !enabled {
 			return s.stopDisabledUnless(ctx, msg, err)
 		}
 	}
@@ -97,8 +101,8 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 		// The endpoint has its share of attempts in flight: come back later.
 		return s.snooze(s.limiter.retryAfter(msg.EndpointID))
 	}
-	// Unless the cache entry is current (Postgres, endpoint changes
-	// watched: endpoint_watch.go), it may be a second old: read the flag
+	// Unless the cache entry is current (endpoint changes watched: see
+	// cache.go), it may be a second old: read the flag
 	// itself, so disabling an endpoint stops the very next attempt of every
 	// message, test messages included. Read once the slot is held, so that
 	// jobs turned away by the cap (many, for an endpoint that hangs) cost
