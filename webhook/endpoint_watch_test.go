@@ -94,7 +94,9 @@ func TestEndpointWatchForgetsChangedEndpoints(t *testing.T) {
 			edited := *ep
 			edited.URL = "http://127.0.0.1:9/edited"
 			return e.store.UpdateEndpoint(ctx, &edited)
-		}, func(got *models.Endpoint, err error) bool { return err == nil && got.URL == "http://127.0.0.1:9/edited" }},
+		}, func(got *models.Endpoint, err error) bool {
+			return err == nil && got.URL == "http://127.0.0.1:9/edited"
+		}},
 		{"deleted", func(ep *models.Endpoint) error { return e.store.DeleteEndpoint(ctx, e.userID, ep.ID) },
 			func(_ *models.Endpoint, err error) bool { return errors.Is(err, models.ErrNotFound) }},
 	} {
