@@ -13,9 +13,17 @@ import (
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/forms"
 	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
 	"github.com/loadhook/loadhook/webhook"
 )
+
+// leaveTrial answers a GET of the trial's address, which the browser shows
+// after a trial without JavaScript: opening it again (not resubmitting)
+// leads to the endpoint form rather than to "method not allowed".
+func (s *Server) leaveTrial(c echo.Context) error {
+	return c.Redirect(http.StatusSeeOther, paths.NewEndpoint)
+}
 
 // tryEndpoint answers "Send a test to this URL" on the endpoint form, new or
 // edit: it sends the chosen sample event once to the URL and headers as

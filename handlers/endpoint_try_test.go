@@ -16,6 +16,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
 )
 
@@ -360,4 +361,12 @@ func TestTryEndpointOfAnotherUserIsNotFound(t *testing.T) {
 		form.Set(views.TryEndpointField, id)
 		bob.post(tryPath, form).wantStatus(http.StatusNotFound)
 	}
+}
+
+// Without JavaScript the address bar shows the trial's address after a
+// trial; opening it leads back to the form, not to "method not allowed".
+func TestTryEndpointAddressOpenedLeadsToTheForm(t *testing.T) {
+	app := newTestApp(t)
+	ada := app.signUp("ada@example.com")
+	ada.get(tryPath).wantRedirect(paths.NewEndpoint)
 }

@@ -91,6 +91,7 @@ func (s *Server) routes() []route {
 		{get, paths.NewEndpoint, s.newEndpoint, signedIn},
 		{post, paths.NewEndpoint, s.createEndpoint, signedIn},
 		{post, paths.TryEndpoint, s.tryEndpoint, signedIn},
+		{get, paths.TryEndpoint, s.leaveTrial, signedIn},
 		{get, paths.Endpoint, s.showEndpoint, signedIn},
 		{get, paths.EndpointEdit, s.editEndpoint, signedIn},
 		{post, paths.EndpointEdit, s.updateEndpoint, signedIn},
