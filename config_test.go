@@ -23,7 +23,7 @@ func TestParseConfig(t *testing.T) {
 		{"defaults", nil, nil, func(c *Config) bool {
 			return c.Addr == "127.0.0.1:8080" && c.DB == "loadhook.db" && c.AllowedHosts == "external" &&
 				c.BaseURL == "http://127.0.0.1:8080" && c.Retention == 720*time.Hour && c.PerEndpoint == 4 &&
-				c.PollInterval == 20*time.Millisecond && c.Source == "Loadmance"
+				c.PollInterval == webhook.DefaultPollInterval && c.Source == "Loadmance"
 		}, ""},
 		{"environment", nil, map[string]string{"LOADHOOK_ADDR": "127.0.0.1:9000", "LOADHOOK_ALLOWED_HOSTS": "loopback", "LOADHOOK_RETENTION": "48h"},
 			func(c *Config) bool {
