@@ -30,12 +30,7 @@ func ParsePasswordChange(v url.Values) PasswordChangeForm {
 // handler's to check.
 func (f *PasswordChangeForm) Validate() PasswordChangeErrors {
 	var errs PasswordChangeErrors
-	switch {
-	case f.Current == "":
-		errs.Current = "Enter your current password."
-	case textError(f.Current, "") != "":
-		errs.Current = passwordTextError(f.Current)
-	}
+	errs.Current = checkGivenPassword(f.Current, "Enter your current password.")
 	errs.New = checkNewPassword(f.New)
 	if errs.New == "" && f.New == f.Current {
 		errs.New = "Choose a password other than the current one."
@@ -50,15 +45,9 @@ type EmailChangeForm struct {
 	Password string
 }
 
-// EmailChangeErrors holds the messages beside the fields of EmailChangeForm.
-type EmailChangeErrors struct {
-	Email    string
-	Password string
-	Form     string
-}
-
-// Any reports whether there is at least one error.
-func (e EmailChangeErrors) Any() bool { return e.Email != "" || e.Password != "" || e.Form != "" }
+// EmailChangeErrors holds the messages beside the fields of EmailChangeForm,
+// which are the log-in form's: an email and a password.
+type EmailChangeErrors = AuthErrors
 
 // ParseEmailChange reads the change-email form, normalising the email as
 // sign-up does.
@@ -74,11 +63,6 @@ func (f *EmailChangeForm) Validate(current string) EmailChangeErrors {
 	if errs.Email == "" && f.Email == current {
 		errs.Email = "That is already your email address."
 	}
-	switch {
-	case f.Password == "":
-		errs.Password = "Enter your password to confirm."
-	case textError(f.Password, "") != "":
-		errs.Password = passwordTextError(f.Password)
-	}
+	errs.Password = checkGivenPassword(f.Password, "Enter your password to confirm.")
 	return errs
 }

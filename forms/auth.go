@@ -92,13 +92,20 @@ func (f *AuthForm) ValidateLogIn() AuthErrors {
 	case textError(f.Email, "") != "":
 		errs.Email = textError(f.Email, "")
 	}
-	switch {
-	case f.Password == "":
-		errs.Password = "Enter your password."
-	case textError(f.Password, "") != "":
-		errs.Password = passwordTextError(f.Password)
-	}
+	errs.Password = checkGivenPassword(f.Password, "Enter your password.")
 	return errs
+}
+
+// checkGivenPassword checks a password typed to prove who one is: missing is
+// the message when it is empty; whether it is right is the handler's to check.
+func checkGivenPassword(password, missing string) string {
+	if password == "" {
+		return missing
+	}
+	if textError(password, "") != "" {
+		return passwordTextError(password)
+	}
+	return ""
 }
 
 // passwordTextError says what is wrong with a password's bytes without
