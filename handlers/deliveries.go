@@ -113,6 +113,14 @@ func parseDeliveryQuery(v url.Values, now time.Time) (views.DeliveryQuery, model
 	return q, f, texts
 }
 
+// knownBy turns a catalog lookup into whether it knows a value.
+func knownBy[T any](lookup func(string) (T, bool)) func(string) bool {
+	return func(v string) bool {
+		_, ok := lookup(v)
+		return ok
+	}
+}
+
 // deliveryNote is a delivery log parameter whose value could not be used,
 // and why; the management API answers them as fields.
 type deliveryNote struct{ param, text string }
@@ -126,27 +134,21 @@ func parseDeliveryParams(v url.Values, now time.Time) (views.DeliveryQuery, mode
 		notes = append(notes, deliveryNote{param, fmt.Sprintf(format, args...)})
 	}
 
-	if state := strings.TrimSpace(v.Get("state")); state != "" {
-		if _, ok := catalog.LookupMessageState(state); ok {
-			q.State, f.State = state, state
-		} else {
-			ignore("state", "Ignored the state %q: choose %s.", clip(state), catalog.MessageStateNames())
+	// choice reads param, which must be a value the catalog knows; another
+	// is ignored with a note that calls it what and ends with hint.
+	choice := func(param string, known func(string) bool, what, hint string) string {
+		value := strings.TrimSpace(v.Get(param))
+		if value == "" || known(value) {
+			return value
 		}
+		ignore(param, "Ignored the %s %q: %s.", what, clip(value), hint)
+		return ""
 	}
-	if typ := strings.TrimSpace(v.Get("type")); typ != "" {
-		if _, ok := catalog.LookupEventType(typ); ok {
-			q.EventType, f.EventType = typ, typ
-		} else {
-			ignore("type", "Ignored the event type %q: it is not one of the nine event types.", clip(typ))
-		}
-	}
-	if status := strings.TrimSpace(v.Get("status")); status != "" {
-		if _, ok := catalog.LookupStatusClass(status); ok {
-			q.Status, f.StatusClass = status, status
-		} else {
-			ignore("status", "Ignored the HTTP status %q: choose %s.", clip(status), catalog.StatusClassValues())
-		}
-	}
+
+	q.State = choice("state", knownBy(catalog.LookupMessageState), "state", "choose "+catalog.MessageStateNames())
+	q.EventType = choice("type", knownBy(catalog.LookupEventType), "event type", "it is not one of the nine event types")
+	q.Status = choice("status", knownBy(catalog.LookupStatusClass), "HTTP status", "choose "+catalog.StatusClassValues())
+	f.State, f.EventType, f.StatusClass = q.State, q.EventType, q.Status
 	if rng := strings.TrimSpace(v.Get("range")); rng != "" {
 		if r, ok := catalog.LookupPeriod(rng); ok {
 			q.Range, f.Since = rng, now.Add(-r.Duration)
