@@ -17,6 +17,7 @@ import (
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/testdb"
+	"github.com/loadhook/loadhook/internal/teststore"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
 )
@@ -36,15 +37,7 @@ type apiFixture struct {
 func newAPIFixture(t *testing.T, opts ...models.Option) *apiFixture {
 	t.Helper()
 	dsn := testdb.DSN(t, os.Getenv)
-	db, err := models.Open(dsn, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := models.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
-	sealer, _ := models.NewSealer([]byte("api-test-secret-0123456789"))
-	store := models.NewStore(db, sealer)
+	store, db := teststore.Open(t, dsn, opts...)
 	policy, _ := hostguard.ParseAllowedHosts("loopback")
 	log := slog.New(slog.DiscardHandler)
 	// The engine is built but not started: these tests look at what is stored.
@@ -52,11 +45,6 @@ func newAPIFixture(t *testing.T, opts ...models.Option) *apiFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			sqlDB.Close()
-		}
-	})
 	u, err := store.CreateUser(t.Context(), "api@example.com", "x")
 	if err != nil {
 		t.Fatal(err)
@@ -80,10 +68,20 @@ func (f *apiFixture) addEndpoint(t *testing.T, events string, enabled bool) int6
 
 func (f *apiFixture) post(t *testing.T, auth, body string) *httptest.ResponseRecorder {
 	t.Helper()
+	return f.postKeyed(t, auth, "", body)
+}
+
+// postKeyed posts an event with auth as its Authorization and key as its
+// Idempotency-Key, each left out when "".
+func (f *apiFixture) postKeyed(t *testing.T, auth, key, body string) *httptest.ResponseRecorder {
+	t.Helper()
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/events", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
+	}
+	if key != "" {
+		req.Header.Set(idempotencyKeyHeader, key)
 	}
 	rec := httptest.NewRecorder()
 	f.handler.ServeHTTP(rec, req)

@@ -13,22 +13,7 @@ import (
 
 func (f *apiFixture) postWithKey(t *testing.T, key, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/api/v1/events", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+f.token)
-	req.Header.Set(idempotencyKeyHeader, key)
-	rec := httptest.NewRecorder()
-	f.handler.ServeHTTP(rec, req)
-	return rec
-}
-
-func (f *apiFixture) rows(t *testing.T, table string) int64 {
-	t.Helper()
-	var n int64
-	if err := f.db.Table(table).Count(&n).Error; err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return f.postKeyed(t, "Bearer "+f.token, key, body)
 }
 
 func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
@@ -59,10 +44,10 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 			t.Errorf("the retry names message %+v, which the first answer did not", m)
 		}
 	}
-	if n := f.rows(t, "events"); n != 1 {
+	if n := f.count(t, "events"); n != 1 {
 		t.Errorf("%d events stored for one key, want 1", n)
 	}
-	if n := f.rows(t, "messages"); n != 2 {
+	if n := f.count(t, "messages"); n != 2 {
 		t.Errorf("%d messages stored, want 2", n)
 	}
 	// Another key is another event; no key is never deduplicated.
@@ -72,7 +57,7 @@ func TestIdempotencyKeyReplaysTheFirstAnswer(t *testing.T) {
 	if rec := f.post(t, "Bearer "+f.token, startedBody); rec.Code != http.StatusAccepted {
 		t.Fatalf("no key: %d %s", rec.Code, rec.Body)
 	}
-	if n := f.rows(t, "events"); n != 3 {
+	if n := f.count(t, "events"); n != 3 {
 		t.Errorf("%d events, want 3", n)
 	}
 }
@@ -87,7 +72,7 @@ func TestIdempotencyKeyWithAnotherBody(t *testing.T) {
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "different request body") {
 		t.Fatalf("same key, other body: %d %s", rec.Code, rec.Body)
 	}
-	if n := f.rows(t, "events"); n != 1 {
+	if n := f.count(t, "events"); n != 1 {
 		t.Errorf("%d events stored, want 1", n)
 	}
 }
@@ -100,7 +85,7 @@ func TestIdempotencyKeyRules(t *testing.T) {
 			t.Errorf("key %q: %d %s", key, rec.Code, rec.Body)
 		}
 	}
-	if n := f.rows(t, "events"); n != 0 {
+	if n := f.count(t, "events"); n != 0 {
 		t.Errorf("%d events stored for refused keys", n)
 	}
 }
@@ -128,7 +113,7 @@ func TestIdempotencyKeyConcurrentPostsStoreOneEvent(t *testing.T) {
 			t.Fatalf("concurrent POSTs with one key got events %v", ids)
 		}
 	}
-	if n := f.rows(t, "events"); n != 1 {
+	if n := f.count(t, "events"); n != 1 {
 		t.Errorf("%d events stored, want 1", n)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/testdb"
+	"github.com/loadhook/loadhook/internal/teststore"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -44,18 +45,7 @@ func newTestEngine(t testing.TB, allowed string, cfg Config, opts ...models.Opti
 func newIdleEngine(t testing.TB, allowed string, cfg Config, opts ...models.Option) *testEngine {
 	t.Helper()
 	dsn := testdb.DSN(t, os.Getenv)
-	db, err := models.Open(dsn, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := models.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := models.NewSealer([]byte("test-secret-0123456789"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := models.NewStore(db, sealer)
+	store, db := teststore.Open(t, dsn, opts...)
 	policy, err := hostguard.ParseAllowedHosts(allowed)
 	if err != nil {
 		t.Fatal(err)
@@ -72,9 +62,6 @@ func newIdleEngine(t testing.TB, allowed string, cfg Config, opts ...models.Opti
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		svc.Stop(ctx)
-		if sqlDB, err := db.DB(); err == nil {
-			sqlDB.Close()
-		}
 	})
 	u, err := store.CreateUser(t.Context(), "owner@example.com", "x")
 	if err != nil {
