@@ -21,6 +21,7 @@ import (
 
 	"github.com/loadhook/loadhook/hostguard"
 	"github.com/loadhook/loadhook/internal/testdb"
+	"github.com/loadhook/loadhook/internal/teststore"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
 )
@@ -58,23 +59,7 @@ func newTestAppWith(t *testing.T, opts appOptions) *testApp {
 	if dsn == "" {
 		dsn = testdb.DSN(t, os.Getenv)
 	}
-	db, err := models.Open(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sqlDB.Close() })
-	if err := models.Migrate(db); err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := models.NewSealer([]byte("a test server secret, long enough"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := models.NewStore(db, sealer)
+	store, db := teststore.Open(t, dsn)
 	policy, err := hostguard.ParseAllowedHosts(opts.allowedHosts)
 	if err != nil {
 		t.Fatal(err)
@@ -302,6 +287,25 @@ func validEndpoint() url.Values {
 		"enabled":       {"on"},
 		"action":        {"save"},
 	}
+}
+
+// withSecretHeader is validEndpoint with its second header, the secret
+// Authorization, sent back as name and value; masked is the hidden marker
+// of the header whose saved value a masked value stands for ("" for none).
+func withSecretHeader(name, value, masked string) url.Values {
+	form := validEndpoint()
+	form["header_name"] = []string{"X-Team", name}
+	form["header_value"] = []string{"checkout", value}
+	form["header_masked"] = []string{"", masked}
+	return form
+}
+
+// adaWithSavedEndpoint is an app with ada signed in on c and validEndpoint
+// saved through the form as id.
+func adaWithSavedEndpoint(t *testing.T) (app *testApp, c *client, userID, id int64) {
+	app = newTestApp(t)
+	c = app.signUp("ada@example.com")
+	return app, c, app.user("ada@example.com").ID, c.createEndpoint(validEndpoint())
 }
 
 // createEndpoint saves an endpoint through the form and returns its id.

@@ -98,6 +98,31 @@ func (a *testApp) seedEndpoint(userID int64, rawURL string, headers ...catalog.H
 	return ep.ID
 }
 
+// adaWithEndpoint is an app with ada signed in on c and one endpoint of hers,
+// ep, which the delivery log tests fill.
+func adaWithEndpoint(t *testing.T) (app *testApp, c *client, uid, ep int64) {
+	app = newTestApp(t)
+	c = app.signUp("ada@example.com")
+	uid = app.user("ada@example.com").ID
+	return app, c, uid, app.seedEndpoint(uid, "https://93.184.215.14/a")
+}
+
+// adaDeliveringTo is an app whose engine runs, with ada signed in on c;
+// hookURL is served by a local receiver answering with handler, which stays
+// up until the engine has stopped.
+func adaDeliveringTo(t *testing.T, handler http.HandlerFunc) (app *testApp, c *client, uid int64, hookURL string) {
+	receiver := httptest.NewServer(handler)
+	t.Cleanup(receiver.Close)
+	app = newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
+	c = app.signUp("ada@example.com")
+	return app, c, app.user("ada@example.com").ID, receiver.URL + "/hook"
+}
+
+// answer is a receiver that answers every request with status.
+func answer(status int) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) }
+}
+
 // rowIDs lists the message ids of the delivery rows on a page, in order.
 func rowIDs(res *response) []string {
 	var ids []string
@@ -144,10 +169,7 @@ func (a *testApp) waitState(msgID, state string, timeout time.Duration) models.M
 }
 
 func TestDeliveryFilters(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
+	app, c, uid, ep := adaWithEndpoint(t)
 	other := app.seedEndpoint(uid, "https://93.184.215.14/b")
 
 	ok := app.seedMessage(uid, ep, seedMsg{state: models.StateSucceeded, status: 200, attempts: 1, age: 10 * time.Minute})
@@ -251,10 +273,7 @@ func TestDeliveryFilters(t *testing.T) {
 }
 
 func TestDeliveryFiltersIgnoreBadValuesWithANote(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
+	app, c, uid, ep := adaWithEndpoint(t)
 	a := app.seedMessage(uid, ep, seedMsg{age: time.Minute})
 	b := app.seedMessage(uid, ep, seedMsg{state: models.StateFailed, age: 2 * time.Minute})
 
@@ -286,10 +305,7 @@ func TestDeliveryFiltersIgnoreBadValuesWithANote(t *testing.T) {
 }
 
 func TestDeliveryPagination(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
+	app, c, uid, ep := adaWithEndpoint(t)
 	var want []string
 	for i := range 120 {
 		m := app.seedMessage(uid, ep, seedMsg{typ: "TEST_FINISH", status: 200, attempts: 1, age: time.Duration(i+1) * time.Minute})
@@ -339,10 +355,7 @@ func TestDeliveryPagination(t *testing.T) {
 }
 
 func TestDeliveryListFragmentRefreshesWhileInFlight(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
+	app, c, uid, ep := adaWithEndpoint(t)
 	for i := range 12 {
 		app.seedMessage(uid, ep, seedMsg{age: time.Duration(i+1) * time.Minute, status: 200, attempts: 1})
 	}
@@ -393,10 +406,7 @@ func TestDeliveryListFragmentRefreshesWhileInFlight(t *testing.T) {
 }
 
 func TestEndpointPageShowsDeliveriesAndHealth(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
+	app, c, uid, ep := adaWithEndpoint(t)
 	now := time.Now().UTC()
 	// Attempts a minute or two into an hour, so each pair shares a bar of
 	// the chart whatever the time the test runs.
@@ -495,10 +505,7 @@ func TestEndpointPageShowsDeliveriesAndHealth(t *testing.T) {
 }
 
 func TestSendTestEvent(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
+	app, c, _, ep := adaWithEndpoint(t)
 
 	// Without JavaScript: back to the endpoint page with a flash.
 	res := c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_FINISH"}})
@@ -543,10 +550,7 @@ func TestSendTestEvent(t *testing.T) {
 }
 
 func TestDeliveryDetail(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
+	app, c, uid, ep := adaWithEndpoint(t)
 	msg := app.seedMessage(uid, ep, seedMsg{typ: "TEST_FAILED", state: models.StateFailed, status: 500, class: webhook.ClassHTTPStatus, attempts: 2, age: time.Hour})
 	payload := `{"type":"notification","eventType":"TEST_FAILED","metadata":{"testRunId":"42"}}`
 	app.db.Model(&models.Event{}).Where("id = ?", msg.EventID).Update("payload", []byte(payload))
@@ -635,15 +639,9 @@ func TestDeliveryDetail(t *testing.T) {
 }
 
 func TestDeliveryDetailMasksCredentials(t *testing.T) {
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer receiver.Close()
-	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
+	app, c, uid, hookURL := adaDeliveringTo(t, answer(http.StatusNoContent))
 	const secret = "Bearer top-secret-value-987"
-	ep := app.seedEndpoint(uid, receiver.URL+"/hook",
+	ep := app.seedEndpoint(uid, hookURL,
 		catalog.Header{Name: "Authorization", Value: secret}, catalog.Header{Name: "X-Api-Key", Value: "key-value-abcdef"})
 
 	res := c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}})
@@ -686,10 +684,7 @@ const (
 )
 
 func TestDeliveryDetailEscapesReceiverData(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
+	app, c, uid, ep := adaWithEndpoint(t)
 	msg := app.seedMessage(uid, ep, seedMsg{state: models.StateFailed, status: 500, class: webhook.ClassHTTPStatus, attempts: 1})
 	app.seedAttempt(msg, models.Attempt{
 		ResponseStatus: 500, ErrorClass: webhook.ClassHTTPStatus, ErrorDetail: "<script>alert(1)</script>",
@@ -762,10 +757,7 @@ func TestDeliveriesAreTheOwnersOnly(t *testing.T) {
 }
 
 func TestRedeliverRateLimit(t *testing.T) {
-	app := newTestApp(t) // engine stopped: a redelivered message stays pending
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
+	app, c, uid, ep := adaWithEndpoint(t) // engine stopped: a redelivered message stays pending
 	msg := app.seedMessage(uid, ep, seedMsg{state: models.StateFailed, status: 500, class: webhook.ClassHTTPStatus, attempts: 4})
 	path := "/profile/integrations/webhook/deliveries/" + msg.ID
 
@@ -803,16 +795,12 @@ func TestRedeliverRateLimit(t *testing.T) {
 func TestRedeliverThroughTheEngine(t *testing.T) {
 	var hits atomic.Int32
 	var ids atomic.Value
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	app, c, uid, hookURL := adaDeliveringTo(t, func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		ids.Store(r.Header.Get("webhook-id"))
 		w.WriteHeader(http.StatusOK)
-	}))
-	defer receiver.Close()
-	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, receiver.URL+"/hook")
+	})
+	ep := app.seedEndpoint(uid, hookURL)
 	msg := app.seedMessage(uid, ep, seedMsg{state: models.StateFailed, status: 500, class: webhook.ClassHTTPStatus, attempts: 4})
 	for n := 1; n <= 4; n++ {
 		app.seedAttempt(msg, models.Attempt{Number: n, ResponseStatus: 500, ErrorClass: webhook.ClassHTTPStatus})
@@ -837,10 +825,7 @@ func TestRedeliverThroughTheEngine(t *testing.T) {
 }
 
 func TestResendFailed(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
+	app, c, uid, ep := adaWithEndpoint(t)
 	other := app.seedEndpoint(uid, "https://93.184.215.14/b")
 	failed := func(ep int64, age time.Duration) models.Message {
 		return app.seedMessage(uid, ep, seedMsg{state: models.StateFailed, status: 500, class: webhook.ClassHTTPStatus, attempts: 4, age: age})
@@ -890,14 +875,8 @@ func TestResendFailed(t *testing.T) {
 // TestWebhookListAfterRealDeliveries checks the endpoint list against
 // deliveries made by the engine rather than seeded rows.
 func TestWebhookListAfterRealDeliveries(t *testing.T) {
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	defer receiver.Close()
-	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, receiver.URL+"/hook")
+	app, c, uid, hookURL := adaDeliveringTo(t, answer(http.StatusAccepted))
+	ep := app.seedEndpoint(uid, hookURL)
 	for _, typ := range []string{"TEST_STARTED", "PROJECT_UPDATED"} {
 		c.post(endpointPath(ep, "test"), url.Values{"event_type": {typ}}).wantStatus(http.StatusSeeOther)
 	}
@@ -985,9 +964,7 @@ func TestParseDeliveryQuery(t *testing.T) {
 }
 
 func TestSendTestEventRateLimit(t *testing.T) {
-	app := newTestApp(t) // engine stopped: the test messages stay queued
-	c := app.signUp("ada@example.com")
-	ep := app.seedEndpoint(app.user("ada@example.com").ID, "https://93.184.215.14/a")
+	app, c, _, ep := adaWithEndpoint(t) // engine stopped: the test messages stay queued
 	for range 30 {
 		c.post(endpointPath(ep, "test"), url.Values{"event_type": {"TEST_STARTED"}}).wantRedirect(endpointPath(ep, ""))
 	}

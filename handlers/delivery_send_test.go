@@ -13,10 +13,7 @@ import (
 // the button off and says why, and a post that comes anyway (an old page, a
 // script) is refused with the same reason and stores nothing.
 func TestSendTestEventToDisabledEndpoint(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	uid := app.user("ada@example.com").ID
-	ep := app.seedEndpoint(uid, "https://93.184.215.14/a")
+	app, c, uid, ep := adaWithEndpoint(t)
 
 	page := c.get(endpointPath(ep, "")).wantStatus(http.StatusOK)
 	if _, off := page.testid("send-test-button").Attr("disabled"); off || page.testid("send-test-disabled").Length() != 0 {

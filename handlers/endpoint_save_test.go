@@ -265,10 +265,7 @@ func TestHeaderButtonsWorkWithoutJavaScript(t *testing.T) {
 }
 
 func TestMaskedHeaderValueIsKeptWhenUnchanged(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	userID := app.user("ada@example.com").ID
-	id := c.createEndpoint(validEndpoint())
+	app, c, userID, id := adaWithSavedEndpoint(t)
 
 	page := c.get(endpointPath(id, "edit")).wantStatus(http.StatusOK)
 	if strings.Contains(page.body, "s3cr3t-value-123") {
@@ -286,9 +283,7 @@ func TestMaskedHeaderValueIsKeptWhenUnchanged(t *testing.T) {
 	}
 
 	// Sent back unchanged, with the marker: the saved value stays.
-	form := validEndpoint()
-	form["header_value"] = []string{"checkout", masked}
-	form["header_masked"] = []string{"", marker}
+	form := withSecretHeader("Authorization", masked, marker)
 	form.Set("description", "changed")
 	c.post(endpointPath(id, "edit"), form).wantRedirect(endpointPath(id, ""))
 	ep, _ := app.store.Endpoint(context.Background(), userID, id)
@@ -307,14 +302,11 @@ func TestMaskedHeaderValueIsKeptWhenUnchanged(t *testing.T) {
 	}
 
 	// The mask text alone, without the marker, is not taken as "unchanged".
-	form = validEndpoint()
-	form["header_value"] = []string{"checkout", masked}
+	form = withSecretHeader("Authorization", masked, "")
 	c.post(endpointPath(id, "edit"), form).wantStatus(http.StatusUnprocessableEntity)
 
 	// A new value replaces the saved one.
-	form = validEndpoint()
-	form["header_value"] = []string{"checkout", "Bearer rotated-value-456"}
-	form["header_masked"] = []string{"", marker}
+	form = withSecretHeader("Authorization", "Bearer rotated-value-456", marker)
 	c.post(endpointPath(id, "edit"), form).wantRedirect(endpointPath(id, ""))
 	ep, _ = app.store.Endpoint(context.Background(), userID, id)
 	if ep.Headers[1].Value != "Bearer rotated-value-456" {
@@ -326,17 +318,10 @@ func TestMaskedHeaderValueIsKeptWhenUnchanged(t *testing.T) {
 // claim; a masked value sent back under another name keeps nothing, so the
 // secret can never be stored under a name that shows or logs it in clear.
 func TestRenamedSecretHeaderNeedsItsValue(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	userID := app.user("ada@example.com").ID
-	id := c.createEndpoint(validEndpoint())
+	app, c, userID, id := adaWithSavedEndpoint(t)
 
 	for _, name := range []string{"X-Foo", "X-Api-Key"} {
-		form := validEndpoint()
-		form["header_name"] = []string{"X-Team", name}
-		form["header_value"] = []string{"checkout", "Bear••••••••"}
-		form["header_masked"] = []string{"", "Authorization"}
-		res := c.post(endpointPath(id, "edit"), form).wantStatus(http.StatusUnprocessableEntity)
+		res := c.post(endpointPath(id, "edit"), withSecretHeader(name, "Bear••••••••", "Authorization")).wantStatus(http.StatusUnprocessableEntity)
 		if msg := res.testid("header-value-1-error").Text(); !strings.Contains(msg, "Type the value again") {
 			t.Errorf("%s: value error = %q", name, msg)
 		}
@@ -358,11 +343,7 @@ func TestRenamedSecretHeaderNeedsItsValue(t *testing.T) {
 	}
 
 	// Renaming with the value typed again is a plain edit.
-	form := validEndpoint()
-	form["header_name"] = []string{"X-Team", "X-Foo"}
-	form["header_value"] = []string{"checkout", "typed-again"}
-	form["header_masked"] = []string{"", "Authorization"}
-	c.post(endpointPath(id, "edit"), form).wantRedirect(endpointPath(id, ""))
+	c.post(endpointPath(id, "edit"), withSecretHeader("X-Foo", "typed-again", "Authorization")).wantRedirect(endpointPath(id, ""))
 	ep, _ = app.store.Endpoint(context.Background(), userID, id)
 	if !slices.Equal(ep.Headers, []catalog.Header{{Name: "X-Team", Value: "checkout"}, {Name: "X-Foo", Value: "typed-again"}}) {
 		t.Errorf("after rename with a typed value: %v", ep.Headers)
@@ -370,10 +351,7 @@ func TestRenamedSecretHeaderNeedsItsValue(t *testing.T) {
 }
 
 func TestUpdateEndpoint(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	userID := app.user("ada@example.com").ID
-	id := c.createEndpoint(validEndpoint())
+	app, c, userID, id := adaWithSavedEndpoint(t)
 	before, _ := app.store.Endpoint(context.Background(), userID, id)
 
 	form := validEndpoint()

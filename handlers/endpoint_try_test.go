@@ -312,9 +312,7 @@ func TestTryEndpointAnswersHTMXWithTheResultOnly(t *testing.T) {
 // on the same counter, and over it the form comes back as typed with the
 // usual words and a Retry-After.
 func TestTryEndpointRateLimit(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	ep := app.seedEndpoint(app.user("ada@example.com").ID, "https://93.184.215.14/a")
+	app, c, _, ep := adaWithEndpoint(t)
 	// A refused address answers at once, and costs a trial like any other.
 	form := trialForm("http://127.0.0.1:9/hooks", "TEST_STARTED")
 	for range testSendLimit.Max - 1 {

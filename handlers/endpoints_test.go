@@ -95,10 +95,7 @@ func TestWebhookListShowsEndpointsAndDeliveryStats(t *testing.T) {
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestToggleEndpoint(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	userID := app.user("ada@example.com").ID
-	id := c.createEndpoint(validEndpoint())
+	app, c, userID, id := adaWithSavedEndpoint(t)
 	if err := app.store.DisableEndpoint(context.Background(), id, "410 Gone"); err != nil {
 		t.Fatal(err)
 	}
@@ -172,10 +169,7 @@ func TestRevealSecret(t *testing.T) {
 }
 
 func TestRotateSecret(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	userID := app.user("ada@example.com").ID
-	id := c.createEndpoint(validEndpoint())
+	app, c, userID, id := adaWithSavedEndpoint(t)
 	before, _ := app.store.Endpoint(context.Background(), userID, id)
 
 	c.post(endpointPath(id, "secret/rotate"), nil).wantRedirect(endpointPath(id, ""))
