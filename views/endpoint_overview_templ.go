@@ -778,8 +778,8 @@ func secretCard(csrf string, endpointID int64, previousUntil *time.Time) templ.C
 }
 
 // VerifySlot holds the signature verification snippets below the secret
-// they use; Reveal's htmx answer swaps it out of band with the secret
-// filled in.
+// they use; Reveal's htmx answer morphs it out of band with the secret
+// filled in, so the snippets a user opened stay open (app.js).
 func VerifySlot(secret string, outOfBand bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -802,7 +802,7 @@ func VerifySlot(secret string, outOfBand bool) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if outOfBand {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 62, " hx-swap-oob=\"true\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 62, " hx-swap-oob=\"morph\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
