@@ -2,9 +2,13 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -12,6 +16,94 @@ import (
 	"github.com/loadhook/loadhook/models"
 )
 
+// TestBrowserOverviewConfirmationsInView: on an endpoint's overview, Rotate
+// secret, Resend failed and Send test event each confirm in view, from a
+// page scrolled so the button sits at the bottom of the screen: with
+// JavaScript and without, at desktop and phone width. With htmx, Send test
+// event's health figures and chart then count the test once it is
+// delivered, without a reload.
+func TestBrowserOverviewConfirmationsInView(t *testing.T) {
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
+	ctx := newBrowser(t)
+	browserSignUp(t, ctx, app.srv.URL, "confirm@example.com")
+	user := app.user("confirm@example.com")
+	id := app.seedEndpoint(user.ID, receiver.URL+"/hook")
+	// Enough rows that Resend failed is below the first screen.
+	for range 8 {
+		app.seedMessage(user.ID, id, seedMsg{state: models.StateSucceeded, status: 200, attempts: 1})
+	}
+	acceptDialogs(ctx)
+	overview := app.srv.URL + endpointPath(id, "")
+
+	actions := []struct {
+		button, flash string
+	}{
+		{"rotate-secret", "New signing secret created"},
+		{"resend-failed", "No failed deliveries in the last 24 hours"},
+		{"send-test-button", "Sent a TEST_STARTED test event as msg_"},
+	}
+	for _, width := range layoutWidths {
+		for _, scripts := range []bool{true, false} {
+			where := fmt.Sprintf("%d px, scripts %v", width, scripts)
+			emulateWidth(t, ctx, width)
+			setScripts(t, ctx, scripts)
+			for _, a := range actions {
+				do(t, ctx, where+": open the overview", chromedp.Navigate(overview), chromedp.WaitVisible(tid("endpoint-overview")))
+				if loaded := run(t, ctx, where+": look for htmx", chromedp.Evaluate[bool](`!!window.htmx`)); loaded != scripts {
+					t.Fatalf("%s: htmx loaded: %v", where, loaded)
+				}
+				// Where a user clicks from: the button just in view at the bottom.
+				do(t, ctx, where+": scroll to "+a.button, chromedp.Evaluate[chromedp.Void](
+					`document.querySelector('[data-testid=`+a.button+`]').scrollIntoView({block: 'end'})`))
+				do(t, ctx, where+": press "+a.button, chromedp.Click(tid(a.button)))
+				if !(scripts && a.button == "send-test-button") {
+					flashInView(t, ctx, a.flash)
+					if a.button == "send-test-button" {
+						waitAllDelivered(t, app)
+					}
+					continue
+				}
+				// htmx answers in place: the status line under the button. The
+				// scroll is in whole pixels, the line's box not: a pixel's slack.
+				waitFor(t, ctx, where+": the test's status line in view", `(() => {
+					const s = document.getElementById('test-event-status'), r = s.getBoundingClientRect();
+					return s.textContent.includes(`+strconv.Quote(a.flash)+`) && r.top >= 0 && r.bottom <= window.innerHeight + 1;
+				})()`)
+				waitAllDelivered(t, app)
+				var delivered, okAttempts int64
+				app.db.Model(&models.Message{}).Where("endpoint_id = ? AND state = ?", id, models.StateSucceeded).Count(&delivered)
+				app.db.Model(&models.Attempt{}).Where("endpoint_id = ? AND success = ?", id, true).Count(&okAttempts)
+				waitFor(t, ctx, where+": the health figures count the test", fmt.Sprintf(
+					`document.querySelector('#endpoint-health [data-window="Last 24 hours"] [data-testid=health-counts]').textContent.trim() === '%d of %d messages delivered'`,
+					delivered, delivered))
+				waitFor(t, ctx, where+": the chart counts its attempt", fmt.Sprintf(
+					`document.querySelector('#endpoint-health [data-testid=chart-summary]').textContent.includes(': %d succeeded, 0 failed')`, okAttempts))
+			}
+		}
+	}
+	setScripts(t, ctx, true)
+}
+
+// waitAllDelivered waits until no message is pending or retrying.
+func waitAllDelivered(t *testing.T, app *testApp) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var inFlight int64
+		app.db.Model(&models.Message{}).Where("state IN ?", []string{models.StatePending, models.StateRetrying}).Count(&inFlight)
+		if inFlight == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages still in flight", inFlight)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
 // TestBrowserRevealFillsSnippets: Reveal fills the endpoint's secret into
 // the Go, Node.js and Python verification snippets, each naming its
 // Standard Webhooks library: in place with htmx, keeping the snippets open

@@ -211,6 +211,16 @@
     if (e.detail.successful) clearInlineError(e.detail.elt);
   });
 
+  // A status line that an htmx answer fills in out of band (Send test
+  // event's) comes into view if it is not: the button may have sat at the
+  // bottom of the screen, the line just below it.
+  document.addEventListener("htmx:oobAfterSwap", function (e) {
+    var target = e.detail.target;
+    if (target && target.getAttribute("role") === "status" && target.textContent.trim()) {
+      target.scrollIntoView({ block: "nearest" });
+    }
+  });
+
   // An error answer that names where it goes (HX-Retarget) is a part of the
   // page that explains itself, such as the endpoint form's test result or
   // its field errors: it is swapped there rather than shown as a notice.
