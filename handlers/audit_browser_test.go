@@ -104,6 +104,94 @@ func waitAllDelivered(t *testing.T, app *testApp) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestBrowserTokenCreatedOnce: creating a token lands on the profile page
+// by GET, its value in view; a reload creates no second token and no
+// longer shows the value.
+func TestBrowserTokenCreatedOnce(t *testing.T) {
+	app := newTestApp(t)
+	ctx := newBrowser(t)
+	browserSignUp(t, ctx, app.srv.URL, "token.once@example.com")
+	do(t, ctx, "create a token",
+		chromedp.Navigate(app.srv.URL+"/profile"),
+		chromedp.WaitVisible(tid("token-form")),
+		chromedp.SendKeys(chromedp.ID("token-name"), "CI"),
+		chromedp.Click(tid("create-token")),
+		chromedp.WaitVisible(tid("new-token-value")),
+	)
+	got := run(t, ctx, "read the page", chromedp.Evaluate[[]string](`(() => {
+		const r = document.querySelector('[data-testid=new-token-value]').getBoundingClientRect();
+		return [location.pathname, String(r.top >= 0 && r.bottom <= window.innerHeight),
+			document.querySelector('[data-testid=new-token-value]').textContent];
+	})()`))
+	if got[0] != "/profile" || got[1] != "true" || !tokenPattern.MatchString(got[2]) {
+		t.Fatalf("after Create: path %q, value in view %s, value %q", got[0], got[1], got[2])
+	}
+	value := got[2]
+	do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(tid("token-row")))
+	again := run(t, ctx, "read the reloaded page", chromedp.Evaluate[[]string](`[location.pathname,
+		String(!!document.querySelector('[data-testid=new-token]')), String(document.body.innerHTML.includes(`+strconv.Quote(value)+`)),
+		String(document.querySelectorAll('[data-testid=token-row]').length)]`))
+	if strings.Join(again, "|") != "/profile|false|false|1" {
+		t.Errorf("after a reload: path %q, new token shown %s, value on the page %s, rows %s", again[0], again[1], again[2], again[3])
+	}
+	if n := app.count("api_tokens"); n != 1 {
+		t.Errorf("%d tokens after a reload, want 1", n)
+	}
+}
+
+// TestBrowserShowPasswordToggles: every password field of the log-in,
+// sign-up and account pages has Show, which shows what is typed and turns
+// into Hide; the field is a password again when its form is sent. Without
+// JavaScript the button is not there.
+func TestBrowserShowPasswordToggles(t *testing.T) {
+	app := newTestApp(t)
+	ctx := newBrowser(t)
+	fields := []struct {
+		page, id string
+		signedIn bool
+	}{
+		{"/login", "password", false},
+		{"/signup", "password", false},
+		{"/profile/account", "email-password", true},
+		{"/profile/account", "current-password", true},
+		{"/profile/account", "new-password", true},
+	}
+	signedIn := false
+	for _, f := range fields {
+		if f.signedIn && !signedIn {
+			browserSignUp(t, ctx, app.srv.URL, "toggle@example.com")
+			signedIn = true
+		}
+		where := f.page + " #" + f.id
+		field, toggle := `document.getElementById('`+f.id+`')`, `document.querySelector('[data-testid=`+f.id+`-toggle]')`
+		state := chromedp.Evaluate[string](`[` + field + `.type, ` + toggle + `.getAttribute('aria-pressed'), ` + toggle + `.textContent, ` + field + `.value].join('|')`)
+
+		setScripts(t, ctx, false)
+		do(t, ctx, where+": open without scripts", chromedp.Navigate(app.srv.URL+f.page), chromedp.WaitReady(chromedp.ID(f.id)))
+		if run(t, ctx, where+": look for Show", chromedp.Evaluate[bool](toggle+`.getClientRects().length > 0`)) {
+			t.Errorf("%s: Show is there without JavaScript, where it does nothing", where)
+		}
+		setScripts(t, ctx, true)
+		do(t, ctx, where+": open", chromedp.Navigate(app.srv.URL+f.page), chromedp.WaitVisible(tid(f.id+"-toggle")),
+			chromedp.SendKeys(chromedp.ID(f.id), "typed words"), chromedp.Click(tid(f.id+"-toggle")))
+		if got := run(t, ctx, where+": read after Show", state); got != "text|true|Hide|typed words" {
+			t.Errorf("%s after Show: %q", where, got)
+		}
+		do(t, ctx, where+": hide", chromedp.Click(tid(f.id+"-toggle")))
+		if got := run(t, ctx, where+": read after Hide", state); got != "password|false|Show|typed words" {
+			t.Errorf("%s after Hide: %q", where, got)
+		}
+		// Shown, then sent: the listener on window runs after app.js's.
+		do(t, ctx, where+": show and send", chromedp.Click(tid(f.id+"-toggle")), chromedp.Evaluate[chromedp.Void](`
+			window.addEventListener('submit', e => { window.__sentAs = `+field+`.type; e.preventDefault(); });
+			`+field+`.form.requestSubmit()`))
+		if got := run(t, ctx, where+": read the type sent", chromedp.Evaluate[string](`window.__sentAs`)); got != "password" {
+			t.Errorf("%s: sent as type %q, want password", where, got)
+		}
+	}
+}
+
 // TestBrowserRevealFillsSnippets: Reveal fills the endpoint's secret into
 // the Go, Node.js and Python verification snippets, each naming its
 // Standard Webhooks library: in place with htmx, keeping the snippets open
