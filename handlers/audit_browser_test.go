@@ -94,7 +94,7 @@ func waitAllDelivered(t *testing.T, app *testApp) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var inFlight int64
-		app.db.Model(&models.Message{}).Where("state IN ?", []string{models.StatePending, models.StateRetrying}).Count(&inFlight)
+		app.db.Model(&models.Message{}).Where("state IN ?", catalog.InFlightStates).Count(&inFlight)
 		if inFlight == 0 {
 			return
 		}
