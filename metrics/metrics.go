@@ -38,6 +38,7 @@ type Metrics struct {
 	attemptDuration prometheus.Histogram
 	accepted        prometheus.Counter
 	inFlight        *prometheus.GaugeVec
+	deferred        prometheus.Counter
 	requests        *prometheus.CounterVec
 	requestDuration *prometheus.HistogramVec
 }
@@ -63,6 +64,10 @@ func New(db *sql.DB, queue Queue, log *slog.Logger) *Metrics {
 		Namespace: namespace, Name: "delivery_in_flight",
 		Help: "Delivery attempts in flight in this instance, per endpoint.",
 	}, []string{"endpoint"})
+	m.deferred = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "delivery_deferred_total",
+		Help: "Attempts put off because their endpoint had its share of attempts in flight; each comes back after about one of its attempts' time.",
+	})
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Name: "http_requests_total",
 		Help: "HTTP requests served, by route pattern, method and status.",
@@ -75,7 +80,7 @@ func New(db *sql.DB, queue Queue, log *slog.Logger) *Metrics {
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.attempts, m.attemptDuration, m.accepted, m.inFlight, m.requests, m.requestDuration,
+		m.attempts, m.attemptDuration, m.accepted, m.inFlight, m.deferred, m.requests, m.requestDuration,
 	)
 	if db != nil {
 		m.registry.MustRegister(collectors.NewDBStatsCollector(db, "loadhook"))
@@ -114,6 +119,14 @@ func (m *Metrics) InFlight(endpointID int64, delta int) {
 		return
 	}
 	m.inFlight.WithLabelValues(strconv.FormatInt(endpointID, 10)).Add(float64(delta))
+}
+
+// Deferred records an attempt put off by its endpoint's in-flight cap.
+func (m *Metrics) Deferred() {
+	if m == nil {
+		return
+	}
+	m.deferred.Inc()
 }
 
 // Request records one served HTTP request; route is the registered pattern

@@ -35,6 +35,8 @@ func TestMetricsRecordAndExpose(t *testing.T) {
 	m.Attempt("failed", "timeout", 10*time.Second)
 	m.Accepted(3)
 	m.InFlight(42, 1)
+	m.Deferred()
+	m.Deferred()
 	m.Request("/api/v1/events", "POST", 202, time.Millisecond)
 	body := scrape(t, m)
 	for _, want := range []string{
@@ -43,6 +45,7 @@ func TestMetricsRecordAndExpose(t *testing.T) {
 		`loadhook_delivery_attempt_duration_seconds_count 2`,
 		`loadhook_messages_accepted_total 3`,
 		`loadhook_delivery_in_flight{endpoint="42"} 1`,
+		`loadhook_delivery_deferred_total 2`,
 		`loadhook_http_requests_total{method="POST",route="/api/v1/events",status="202"} 1`,
 		`loadhook_queue_pending_messages 7`,
 		`loadhook_queue_oldest_due_seconds 1.5`,
@@ -71,5 +74,6 @@ func TestNilMetricsRecordNothing(t *testing.T) {
 	m.Attempt("succeeded", "", time.Millisecond)
 	m.Accepted(1)
 	m.InFlight(1, 1)
+	m.Deferred()
 	m.Request("/", "GET", 200, time.Millisecond)
 }

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"maps"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +18,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/metrics"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -325,7 +330,8 @@ func TestGoneDisablesEndpoint(t *testing.T) {
 
 func TestHangingEndpointDoesNotHoldUpOthers(t *testing.T) {
 	t.Parallel()
-	e := newTestEngine(t, "loopback", Config{Workers: 20})
+	m := metrics.New(nil, nil, slog.New(slog.DiscardHandler))
+	e := newTestEngine(t, "loopback", Config{Workers: 20, Metrics: m})
 	release := make(chan struct{})
 	hanging := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -346,7 +352,11 @@ func TestHangingEndpointDoesNotHoldUpOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	sample, _ := catalog.SampleEvent("TEST_STARTED", "https://loadhook.example", time.Now())
-	for range 100 {
+	for i := range 100 {
+		// A run each: messages of one run would go one at a time (order
+		// per test run) and never reach the endpoint's cap.
+		sample.Metadata = maps.Clone(sample.Metadata)
+		sample.Metadata[catalog.TestRunKey] = strconv.Itoa(i)
 		if _, err := e.svc.Publish(t.Context(), e.userID, sample); err != nil {
 			t.Fatal(err)
 		}
@@ -362,6 +372,31 @@ func TestHangingEndpointDoesNotHoldUpOthers(t *testing.T) {
 	if final.State != models.StateSucceeded {
 		t.Fatalf("healthy endpoint's message is %s %v after publishing, want succeeded within 1 s", final.State, time.Since(start))
 	}
+	// The hanging endpoint's messages beyond its cap are put off once they
+	// have waited for a slot, and the operator can see it.
+	for deadline := time.Now().Add(5 * time.Second); deferredTotal(t, m) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("loadhook_delivery_deferred_total is still 0 while 96 messages wait behind the hanging endpoint's cap")
+		}
+	}
+}
+
+// deferredTotal scrapes loadhook_delivery_deferred_total.
+func deferredTotal(t *testing.T, m *metrics.Metrics) float64 {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for line := range strings.Lines(rec.Body.String()) {
+		if v, ok := strings.CutPrefix(line, "loadhook_delivery_deferred_total "); ok {
+			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("the scrape has no loadhook_delivery_deferred_total")
+	return 0
 }
 
 // The retention job runs on its own: old attempts disappear without anyone

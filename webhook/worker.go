@@ -99,6 +99,7 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 	}
 	if !s.limiter.acquire(ctx, msg.EndpointID, 200*time.Millisecond) {
 		// The endpoint has its share of attempts in flight: come back later.
+		s.cfg.Metrics.Deferred()
 		return s.snooze(s.limiter.retryAfter(msg.EndpointID))
 	}
 	// Unless the cache entry is current (endpoint changes watched: see
