@@ -157,6 +157,7 @@ func (b *bench) throughput(ctx context.Context, base *baselineResult) error {
 	b.log.Info("throughput phase", "events", n, "endpoints", len(b.tokens), "api_concurrency", b.opts.concurrency)
 
 	cpu0 := b.cpu()
+	deferred0, _, _ := counter(ctx, b.srv, deferredMetric)
 	start := time.Now()
 	ps, err := b.postMany(ctx, n, b.opts.concurrency, func(i int) (string, []byte) {
 		return b.tokens[i%len(b.tokens)], bodies[i]
@@ -208,8 +209,17 @@ func (b *bench) throughput(ctx context.Context, base *baselineResult) error {
 	b.add("First attempt latency under that load (202 → arrival)",
 		fmt.Sprintf("p50 %s, p99 %s, max %s", ms(lat.pct(0.5)), ms(lat.pct(0.99)), ms(lat.max())), latencyRatio(lat, base))
 	b.add("CPU used during that run (2 cores = 2 s per second)", cpu1.sub(cpu0).describe(total, n), "")
+	if deferred1, ok, err := counter(ctx, b.srv, deferredMetric); ok && err == nil {
+		// Each deferral is a snooze written and a job fetched again.
+		b.add("Attempts put off by the per-endpoint cap during that run ("+deferredMetric+")",
+			fmt.Sprintf("%s (%.2f per delivery)", thousands(deferred1-deferred0), (deferred1-deferred0)/float64(n)), "")
+	}
 	return nil
 }
+
+// deferredMetric counts the attempts the engine put off because their
+// endpoint had its share of attempts in flight.
+const deferredMetric = "loadhook_delivery_deferred_total"
 
 // retries measures how late attempts 2–4 start against t0 + 1 s, 3 s, 7 s,
 // t0 being the first attempt's arrival.
