@@ -21,21 +21,7 @@ func TestOrderingQueriesUseTheirIndexes(t *testing.T) {
 		{"SELECT run_order_key, id, waiting_for FROM messages WHERE run_order_key IN (1, 2) AND " + unfinishedOfRun, "idx_messages_run"},
 		{"UPDATE messages SET state = 'pending' WHERE waiting_for IN ('a', 'b') AND " + waitingBehind, "idx_messages_waiting"},
 	} {
-		rows, err := s.db.Raw("EXPLAIN QUERY PLAN " + tc.query).Rows()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if got := strings.Join(plan, "; "); !strings.Contains(got, "USING INDEX "+tc.index) {
+		if got := sqlitePlan(t, s, tc.query); !strings.Contains(got, "USING INDEX "+tc.index) {
 			t.Errorf("%s\nplan: %s\nwant it to use %s", tc.query, got, tc.index)
 		}
 	}
@@ -51,4 +37,24 @@ func TestUnfinishedOfRunIsInFlight(t *testing.T) {
 			t.Errorf("state %s: in flight %v, but the run index condition %q disagrees", st.Name, catalog.InFlight(st.Name), unfinishedOfRun)
 		}
 	}
+}
+
+// sqlitePlan is SQLite's EXPLAIN QUERY PLAN of query, its steps joined.
+func sqlitePlan(t *testing.T, s *Store, query string) string {
+	t.Helper()
+	rows, err := s.db.Raw("EXPLAIN QUERY PLAN " + query).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; ")
 }
