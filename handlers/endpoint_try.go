@@ -20,9 +20,18 @@ import (
 
 // leaveTrial answers a GET of the trial's address, which the browser shows
 // after a trial without JavaScript: opening it again (not resubmitting)
-// leads to the endpoint form rather than to "method not allowed".
+// leads to the form it came from, the edited endpoint's or the new one,
+// rather than to "method not allowed".
 func (s *Server) leaveTrial(c echo.Context) error {
-	return c.Redirect(http.StatusSeeOther, paths.NewEndpoint)
+	raw := c.QueryParam(views.TryEndpointField)
+	if raw == "" {
+		return c.Redirect(http.StatusSeeOther, paths.NewEndpoint)
+	}
+	ep, err := s.triedEndpoint(c, raw)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, paths.WithID(paths.EndpointEdit, ep.ID))
 }
 
 // tryEndpoint answers "Send a test to this URL" on the endpoint form, new or

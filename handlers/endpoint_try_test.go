@@ -366,5 +366,10 @@ func TestTryEndpointOfAnotherUserIsNotFound(t *testing.T) {
 func TestTryEndpointAddressOpenedLeadsToTheForm(t *testing.T) {
 	app := newTestApp(t)
 	ada := app.signUp("ada@example.com")
+	ep := app.seedEndpoint(app.user("ada@example.com").ID, "https://93.184.215.14/a")
 	ada.get(tryPath).wantRedirect(paths.NewEndpoint)
+	edited := views.TryProps{EndpointID: ep}.Address()
+	ada.get(edited).wantRedirect(paths.WithID(paths.EndpointEdit, ep))
+	// Another user's endpoint is not found, not a way to learn its id.
+	app.signUp("bob@example.com").get(edited).wantStatus(http.StatusNotFound)
 }

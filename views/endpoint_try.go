@@ -1,8 +1,12 @@
 package views
 
 import (
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/loadhook/loadhook/paths"
 )
 
 // TryProps are the props of "Send a test to this URL" on the endpoint form:
@@ -14,6 +18,16 @@ type TryProps struct {
 	Groups     []EventGroup
 	// Result is the last trial's outcome; nil shows an empty slot.
 	Result *TryResult
+}
+
+// Address is where the trial posts without JavaScript. It names the edited
+// endpoint, so that opening the address the browser then shows leads back
+// to that endpoint's form.
+func (p TryProps) Address() string {
+	if p.EndpointID == 0 {
+		return paths.TryEndpoint
+	}
+	return paths.TryEndpoint + "?" + url.Values{TryEndpointField: {strconv.FormatInt(p.EndpointID, 10)}}.Encode()
 }
 
 // TryResult is what one trial got, as the form shows it beside the button.

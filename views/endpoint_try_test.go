@@ -19,10 +19,13 @@ func TestEndpointTryBlock(t *testing.T) {
 		result     *TryResult
 		wantID     string
 		wantSample string
+		// wantAction is where the trial posts without JavaScript.
+		wantAction string
 	}{
-		{name: "new endpoint", wantSample: "TEST_STARTED"},
-		{name: "edit endpoint", id: 7, wantID: "7", wantSample: "TEST_STARTED"},
-		{name: "after a trial", id: 7, wantID: "7", result: &TryResult{EventType: "PROJECT_CREATED", NotSent: "x"}, wantSample: "PROJECT_CREATED"},
+		{name: "new endpoint", wantSample: "TEST_STARTED", wantAction: paths.TryEndpoint},
+		{name: "edit endpoint", id: 7, wantID: "7", wantSample: "TEST_STARTED", wantAction: paths.TryEndpoint + "?try_endpoint_id=7"},
+		{name: "after a trial", id: 7, wantID: "7", result: &TryResult{EventType: "PROJECT_CREATED", NotSent: "x"}, wantSample: "PROJECT_CREATED",
+			wantAction: paths.TryEndpoint + "?try_endpoint_id=7"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -32,7 +35,7 @@ func TestEndpointTryBlock(t *testing.T) {
 			if button.Length() != 1 {
 				t.Fatal("the test button is not inside the endpoint form")
 			}
-			for attr, want := range map[string]string{"type": "submit", "formaction": paths.TryEndpoint + "#endpoint-try", "hx-post": paths.TryEndpoint, "hx-target": "#" + TryResultID} {
+			for attr, want := range map[string]string{"type": "submit", "formaction": tc.wantAction + "#endpoint-try", "hx-post": paths.TryEndpoint, "hx-target": "#" + TryResultID} {
 				if got := button.AttrOr(attr, ""); got != want {
 					t.Errorf("button %s = %q, want %q", attr, got, want)
 				}
