@@ -3,8 +3,6 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,15 +21,10 @@ import (
 // event's health figures and chart then count the test once it is
 // delivered, without a reload.
 func TestBrowserOverviewConfirmationsInView(t *testing.T) {
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer receiver.Close()
-	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
-	ctx := newBrowser(t)
+	app, ctx, receiverURL := deliveringBrowserApp(t)
 	browserSignUp(t, ctx, app.srv.URL, "confirm@example.com")
 	user := app.user("confirm@example.com")
-	id := app.seedEndpoint(user.ID, receiver.URL+"/hook")
+	id := app.seedEndpoint(user.ID, receiverURL+"/hook")
 	// Enough rows that Resend failed is below the first screen.
 	for range 8 {
 		app.seedMessage(user.ID, id, seedMsg{state: models.StateSucceeded, status: 200, attempts: 1})

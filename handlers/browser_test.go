@@ -100,20 +100,28 @@ func waitFor(t *testing.T, ctx context.Context, what, js string) {
 	}
 }
 
+// deliveringBrowserApp is a test app whose engine delivers to a receiver on
+// 127.0.0.1 that answers 204, and a browser for it; it returns the
+// receiver's URL. The receiver stays up until the engine has stopped.
+func deliveringBrowserApp(t *testing.T) (*testApp, context.Context, string) {
+	t.Helper()
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(receiver.Close)
+	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
+	return app, newBrowser(t), receiver.URL
+}
+
 // TestBrowserEndpointLifecycle drives the real app in Chromium: sign up,
 // open Webhook, add an endpoint with two headers and three events, land on
 // its overview (what comes first, breadcrumbs, Reveal, a test event that
 // the health block catches up with, confirmations in view), edit it on its
 // own page, disable it from the overview, and delete it.
 func TestBrowserEndpointLifecycle(t *testing.T) {
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer receiver.Close()
-	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
-	ctx := newBrowser(t)
+	app, ctx, receiverURL := deliveringBrowserApp(t)
 	base := app.srv.URL
-	hookURL := receiver.URL + "/hooks/loadhook"
+	hookURL := receiverURL + "/hooks/loadhook"
 
 	do(t, ctx, "sign up",
 		chromedp.Navigate(base+"/signup"),
