@@ -21,7 +21,7 @@ import (
 // event's health figures and chart then count the test once it is
 // delivered, without a reload.
 func TestBrowserOverviewConfirmationsInView(t *testing.T) {
-	app, ctx, receiverURL := deliveringBrowserApp(t)
+	app, ctx, receiverURL := deliveringBrowserApp(t, nil)
 	browserSignUp(t, ctx, app.srv.URL, "confirm@example.com")
 	user := app.user("confirm@example.com")
 	id := app.seedEndpoint(user.ID, receiverURL+"/hook")

@@ -101,16 +101,33 @@ func waitFor(t *testing.T, ctx context.Context, what, js string) {
 }
 
 // deliveringBrowserApp is a test app whose engine delivers to a receiver on
-// 127.0.0.1 that answers 204, and a browser for it; it returns the
-// receiver's URL. The receiver stays up until the engine has stopped.
-func deliveringBrowserApp(t *testing.T) (*testApp, context.Context, string) {
+// 127.0.0.1 that answers with answer (nil: 204), and a browser for it; it
+// returns the receiver's URL. The receiver stays up until the engine has
+// stopped.
+func deliveringBrowserApp(t *testing.T, answer http.HandlerFunc) (*testApp, context.Context, string) {
 	t.Helper()
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}))
+	if answer == nil {
+		answer = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }
+	}
+	receiver := httptest.NewServer(answer)
 	t.Cleanup(receiver.Close)
 	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
 	return app, newBrowser(t), receiver.URL
+}
+
+// browserTestEvent signs email up in the browser, gives the account an
+// endpoint at hookURL and sends it a test event; it returns the user, the
+// endpoint and the test message.
+func browserTestEvent(t *testing.T, ctx context.Context, app *testApp, email, hookURL string) (userID, endpointID int64, messageID string) {
+	t.Helper()
+	browserSignUp(t, ctx, app.srv.URL, email)
+	userID = app.user(email).ID
+	endpointID = app.seedEndpoint(userID, hookURL)
+	sent, err := app.hooks.SendTest(context.Background(), userID, endpointID, "TEST_STARTED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return userID, endpointID, sent.ID
 }
 
 // TestBrowserEndpointLifecycle drives the real app in Chromium: sign up,
@@ -119,7 +136,7 @@ func deliveringBrowserApp(t *testing.T) (*testApp, context.Context, string) {
 // the health block catches up with, confirmations in view), edit it on its
 // own page, disable it from the overview, and delete it.
 func TestBrowserEndpointLifecycle(t *testing.T) {
-	app, ctx, receiverURL := deliveringBrowserApp(t)
+	app, ctx, receiverURL := deliveringBrowserApp(t, nil)
 	base := app.srv.URL
 	hookURL := receiverURL + "/hooks/loadhook"
 

@@ -168,22 +168,13 @@ func TestBrowserDeliveryLog(t *testing.T) {
 // receiver answered with markup in its body and a header: it must show as
 // text, and no script may run.
 func TestBrowserHostileAnswerIsText(t *testing.T) {
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	app, ctx, receiverURL := deliveringBrowserApp(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Evil", xssHeader)
 		w.WriteHeader(http.StatusBadRequest)
 		io.WriteString(w, xssBody)
-	}))
-	defer receiver.Close()
-	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
-	ctx := newBrowser(t)
+	})
 	base := app.srv.URL
-	browserSignUp(t, ctx, base, "xss@example.com")
-	uid := app.user("xss@example.com").ID
-	ep := app.seedEndpoint(uid, receiver.URL+"/hook")
-	sent, err := app.hooks.SendTest(context.Background(), uid, ep, "TEST_STARTED")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, sentID := browserTestEvent(t, ctx, app, "xss@example.com", receiverURL+"/hook")
 	// The first attempt is enough; the detail page shows it while retrying.
 	deadline := time.Now().Add(10 * time.Second)
 	for app.count("attempts") == 0 {
@@ -203,7 +194,7 @@ func TestBrowserHostileAnswerIsText(t *testing.T) {
 	dialogs := countDialogs(t, ctx)
 
 	do(t, ctx, "open the detail",
-		chromedp.Navigate(base+"/profile/integrations/webhook/deliveries/"+sent.ID),
+		chromedp.Navigate(base+"/profile/integrations/webhook/deliveries/"+sentID),
 		chromedp.WaitVisible(tid("response-body")),
 		// Give an injected image time to fail to load and fire onerror.
 		chromedp.Sleep(500*time.Millisecond),
@@ -224,7 +215,7 @@ func TestBrowserHostileAnswerIsText(t *testing.T) {
 		t.Errorf("%d dialogs opened", n)
 	}
 	var msg models.Message
-	app.db.Where("id = ?", sent.ID).Take(&msg)
+	app.db.Where("id = ?", sentID).Take(&msg)
 	if msg.LastStatus != http.StatusBadRequest {
 		t.Errorf("last status = %d", msg.LastStatus)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -109,25 +108,16 @@ func assertFitsPhone(t *testing.T, ctx context.Context, where string) {
 // open, and the delivery log's rows keep focus too.
 func TestBrowserLiveRefreshKeepsFocusAndPanels(t *testing.T) {
 	var calls atomic.Int32
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	app, ctx, receiverURL := deliveringBrowserApp(t, func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) <= 3 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer receiver.Close()
-	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
-	ctx := newBrowser(t)
+	})
 	base := app.srv.URL
-	browserSignUp(t, ctx, base, "live@example.com")
-	uid := app.user("live@example.com").ID
-	ep := app.seedEndpoint(uid, receiver.URL+"/hook")
-	sent, err := app.hooks.SendTest(context.Background(), uid, ep, "TEST_STARTED")
-	if err != nil {
-		t.Fatal(err)
-	}
-	do(t, ctx, "open the delivery", chromedp.Navigate(base+"/profile/integrations/webhook/deliveries/"+sent.ID), chromedp.WaitVisible(tid("delivery-status")))
+	uid, ep, sentID := browserTestEvent(t, ctx, app, "live@example.com", receiverURL+"/hook")
+	do(t, ctx, "open the delivery", chromedp.Navigate(base+"/profile/integrations/webhook/deliveries/"+sentID), chromedp.WaitVisible(tid("delivery-status")))
 	// Count the refreshes the page swaps in.
 	do(t, ctx, "count refreshes", chromedp.Evaluate[chromedp.Void](`window.__swaps = 0; document.addEventListener('htmx:afterSettle', () => window.__swaps++)`))
 	waitFor(t, ctx, "two attempts are shown", `document.querySelectorAll('[data-testid=attempt]').length >= 2`)

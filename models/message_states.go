@@ -17,16 +17,11 @@ func saveMessageStates(tx *gorm.DB, msgs []*Message) error {
 	if IsSQLite(tx) {
 		return saveMessageStatesSQLite(tx, msgs)
 	}
-	if len(msgs) == 1 {
-		for _, msg := range msgs {
-			if err := saveMessageState(tx, msg); err != nil {
-				return err
-			}
-		}
+	switch len(msgs) {
+	case 0:
 		return nil
-	}
-	if len(msgs) == 0 {
-		return nil
+	case 1:
+		return saveMessageState(tx, msgs[0])
 	}
 	now := time.Now().UTC()
 	n := len(msgs)

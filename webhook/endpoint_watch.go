@@ -84,7 +84,7 @@ func (w *endpointWatch) listen(ctx context.Context) error {
 		id, err := strconv.ParseInt(n.Payload, 10, 64)
 		if err != nil {
 			// Not one of ours: forget everything rather than guess.
-			w.cache.setWatched(true)
+			w.cache.forgetAll()
 			continue
 		}
 		w.cache.forget(id)

@@ -87,13 +87,9 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 		return s.snooze(msg.NextAttemptAt.Sub(now))
 	}
 	if !endpoint.Enabled {
-		// Unless current, the cache may be a second old: a message replayed
-		// just after its endpoint was enabled again must not be stopped.
-		enabled, err := false, error(nil)
-		if !current {
-			enabled, err = s.store.EndpointEnabled(ctx, msg.EndpointID)
-		}
-		if err != nil || !enabled {
+		// A message replayed just after its endpoint was enabled again must
+		// not be stopped by an entry that is not current.
+		if enabled, err := s.enabledNow(ctx, endpoint, current); err != nil || !enabled {
 			return s.stopDisabledUnless(ctx, msg, err)
 		}
 	}
@@ -102,16 +98,11 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 		s.cfg.Metrics.Deferred()
 		return s.snooze(s.limiter.retryAfter(msg.EndpointID))
 	}
-	// Unless the cache entry is current (endpoint changes watched: see
-	// cache.go), it may be a second old: read the flag
-	// itself, so disabling an endpoint stops the very next attempt of every
-	// message, test messages included. Read once the slot is held, so that
-	// jobs turned away by the cap (many, for an endpoint that hangs) cost
-	// no query.
-	enabled := true
-	if !current {
-		enabled, err = s.store.EndpointEnabled(ctx, msg.EndpointID)
-	}
+	// Disabling an endpoint stops the very next attempt of every message,
+	// test messages included. Asked once the slot is held, so that jobs
+	// turned away by the cap (many, for an endpoint that hangs) cost no
+	// query.
+	enabled, err := s.enabledNow(ctx, endpoint, current)
 	if err != nil || !enabled {
 		s.limiter.release(msg.EndpointID, 0) // no attempt was made
 		switch {
@@ -169,6 +160,16 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 		s.afterFinalFailure(ctx, msg) // autodisable.go
 	}
 	return nil
+}
+
+// enabledNow reports whether the endpoint is enabled as stored now: the
+// cached flag when the entry is current (endpoint changes watched: see
+// cache.go), else the flag read, since the entry may be a second old.
+func (s *Service) enabledNow(ctx context.Context, ep *models.Endpoint, current bool) (bool, error) {
+	if current {
+		return ep.Enabled, nil
+	}
+	return s.store.EndpointEnabled(ctx, ep.ID)
 }
 
 // stopDisabled ends a message whose endpoint is disabled, without an attempt:
