@@ -1,13 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/loadhook/loadhook/internal/serverproc"
+	"github.com/loadhook/loadhook/internal/testreceiver"
 )
 
 // orderReceiver fails the first two attempts of every TEST_STARTED and
@@ -24,20 +24,15 @@ type orderArrival struct {
 }
 
 func (r *orderReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	var body struct {
-		EventType string            `json:"eventType"`
-		Metadata  map[string]string `json:"metadata"`
-	}
-	if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	d, ok := testreceiver.Read(w, req)
+	if !ok {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	id := req.Header.Get("webhook-id")
-	r.tries[id]++
-	ok := body.EventType != "TEST_STARTED" || r.tries[id] > 2
-	r.arrivals = append(r.arrivals, orderArrival{body.Metadata["testRunId"], body.EventType, ok})
+	r.tries[d.MessageID]++
+	ok = d.EventType != "TEST_STARTED" || r.tries[d.MessageID] > 2
+	r.arrivals = append(r.arrivals, orderArrival{d.Run, d.EventType, ok})
 	if !ok {
 		w.WriteHeader(http.StatusInternalServerError)
 	}

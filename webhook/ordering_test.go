@@ -1,13 +1,13 @@
 package webhook
 
 import (
-	"encoding/json"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/loadhook/loadhook/catalog"
+	"github.com/loadhook/loadhook/internal/testreceiver"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -29,33 +29,27 @@ type runArrival struct {
 }
 
 func (r *runReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	var body struct {
-		EventType string            `json:"eventType"`
-		Metadata  map[string]string `json:"metadata"`
-	}
-	if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	d, ok := testreceiver.Read(w, req)
+	if !ok {
 		return
 	}
-	id := req.Header.Get("webhook-id")
-	run := body.Metadata[catalog.TestRunKey]
 	r.mu.Lock()
 	tries := 0
 	for _, a := range r.arrivals {
-		if a.messageID == id {
+		if a.messageID == d.MessageID {
 			tries++
 		}
 	}
 	r.mu.Unlock()
 	status := http.StatusOK
-	if body.EventType == "TEST_STARTED" && run == r.failRun && tries < 2 {
+	if d.EventType == "TEST_STARTED" && d.Run == r.failRun && tries < 2 {
 		status = http.StatusInternalServerError
 		if tries == 1 {
 			<-r.gate
 		}
 	}
 	r.mu.Lock()
-	r.arrivals = append(r.arrivals, runArrival{id, body.EventType, run, status})
+	r.arrivals = append(r.arrivals, runArrival{d.MessageID, d.EventType, d.Run, status})
 	r.mu.Unlock()
 	select {
 	case r.seen <- struct{}{}:
