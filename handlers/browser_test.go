@@ -130,6 +130,29 @@ func browserTestEvent(t *testing.T, ctx context.Context, app *testApp, email, ho
 	return userID, endpointID, sent.ID
 }
 
+// fillEndpointForm types into the endpoint form on the page: the URL and the
+// description, a header row for each name and value, and a tick for each
+// event type.
+func fillEndpointForm(url, description string, headers [][2]string, events ...string) chromedp.Action[chromedp.Void] {
+	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.SendKeys(chromedp.ID("url"), url),
+		chromedp.SendKeys(chromedp.ID("description"), description),
+	}
+	for i, h := range headers {
+		name, value := "header-name-"+strconv.Itoa(i), "header-value-"+strconv.Itoa(i)
+		steps = append(steps,
+			chromedp.Click(tid("add-header")),
+			chromedp.WaitVisible(chromedp.ID(name)),
+			chromedp.SendKeys(chromedp.ID(name), h[0]),
+			chromedp.SendKeys(chromedp.ID(value), h[1]),
+		)
+	}
+	for _, e := range events {
+		steps = append(steps, chromedp.Click(tid("event-"+e)))
+	}
+	return chromedp.Steps(steps...)
+}
+
 // TestBrowserEndpointLifecycle drives the real app in Chromium: sign up,
 // open Webhook, add an endpoint with two headers and three events, land on
 // its overview (what comes first, breadcrumbs, Reveal, a test event that
@@ -140,14 +163,7 @@ func TestBrowserEndpointLifecycle(t *testing.T) {
 	base := app.srv.URL
 	hookURL := receiverURL + "/hooks/loadhook"
 
-	do(t, ctx, "sign up",
-		chromedp.Navigate(base+"/signup"),
-		chromedp.WaitVisible(tid("signup-form")),
-		chromedp.SendKeys(chromedp.ID("email"), "browser@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Click(tid("signup-submit")),
-		chromedp.WaitVisible(tid("empty-state")),
-	)
+	browserSignUp(t, ctx, base, "browser@example.com")
 	do(t, ctx, "open Profile, then Integrations → Webhook",
 		chromedp.Click(tid("nav-profile")),
 		chromedp.WaitVisible(tid("integrations")),
@@ -156,21 +172,9 @@ func TestBrowserEndpointLifecycle(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="empty-state"] [data-testid="add-endpoint"]`)),
 		chromedp.WaitVisible(tid("endpoint-form")),
 	)
-	do(t, ctx, "fill the form",
-		chromedp.SendKeys(chromedp.ID("url"), hookURL),
-		chromedp.SendKeys(chromedp.ID("description"), "Browser test endpoint"),
-		chromedp.Click(tid("add-header")),
-		chromedp.WaitVisible(chromedp.ID("header-name-0")),
-		chromedp.SendKeys(chromedp.ID("header-name-0"), "X-Team"),
-		chromedp.SendKeys(chromedp.ID("header-value-0"), "checkout"),
-		chromedp.Click(tid("add-header")),
-		chromedp.WaitVisible(chromedp.ID("header-name-1")),
-		chromedp.SendKeys(chromedp.ID("header-name-1"), "Authorization"),
-		chromedp.SendKeys(chromedp.ID("header-value-1"), "Bearer browser-secret-123"),
-		chromedp.Click(tid("event-TEST_STARTED")),
-		chromedp.Click(tid("event-TEST_FAILED")),
-		chromedp.Click(tid("event-PROJECT_CREATED")),
-	)
+	do(t, ctx, "fill the form", fillEndpointForm(hookURL, "Browser test endpoint",
+		[][2]string{{"X-Team", "checkout"}, {"Authorization", "Bearer browser-secret-123"}},
+		"TEST_STARTED", "TEST_FAILED", "PROJECT_CREATED"))
 	// The select-all box of the Projects group follows its members.
 	projectsAll := run(t, ctx, "read select-all",
 		chromedp.Evaluate[[]bool](`[...document.querySelectorAll('[data-select-all]')].map(b => b.indeterminate || b.checked)`))

@@ -22,24 +22,12 @@ func TestBrowserTryBeforeSave(t *testing.T) {
 	newPath := "/profile/integrations/webhook/endpoints/new"
 	hookURL := rec.srv.URL + "/hooks/loadhook"
 
-	do(t, ctx, "sign up",
-		chromedp.Navigate(base+"/signup"),
-		chromedp.WaitVisible(tid("signup-form")),
-		chromedp.SendKeys(chromedp.ID("email"), "try@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Click(tid("signup-submit")),
-		chromedp.WaitVisible(tid("empty-state")),
-	)
+	browserSignUp(t, ctx, base, "try@example.com")
 	do(t, ctx, "fill the new-endpoint form",
 		chromedp.Navigate(base+newPath),
 		chromedp.WaitVisible(tid("endpoint-form")),
-		chromedp.SendKeys(chromedp.ID("url"), hookURL),
-		chromedp.SendKeys(chromedp.ID("description"), "Tried before saving"),
-		chromedp.Click(tid("add-header")),
-		chromedp.WaitVisible(chromedp.ID("header-name-0")),
-		chromedp.SendKeys(chromedp.ID("header-name-0"), "Authorization"),
-		chromedp.SendKeys(chromedp.ID("header-value-0"), "Bearer browser-try-123"),
-		chromedp.Click(tid("event-TEST_STARTED")),
+		fillEndpointForm(hookURL, "Tried before saving",
+			[][2]string{{"Authorization", "Bearer browser-try-123"}}, "TEST_STARTED"),
 		chromedp.SetValue(chromedp.ID("try-event-type"), "TEST_FAILED"),
 	)
 	readForm := chromedp.Evaluate[[]string](`[
