@@ -174,6 +174,17 @@ func waitForLockWait(t *testing.T, s *Store) {
 	}
 }
 
+// awaitTx waits for each transaction's result in turn and fails the test on
+// an error.
+func awaitTx(t *testing.T, results ...<-chan error) {
+	t.Helper()
+	for _, r := range results {
+		if err := <-r; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // The predecessor's final state and its successor's acceptance race on
 // Postgres, where they are separate transactions of separate instances.
 // Whichever commits first, the successor ends pending, never left waiting
@@ -226,9 +237,7 @@ func TestOrderRunsRaceWithTheFinalStateOfTheTail(t *testing.T) {
 				t.Fatal(err)
 			}
 			close(resume)
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
+			awaitTx(t, done)
 			return released
 		}},
 		{"successor accepted while the release is uncommitted", func(t *testing.T, p *Message, n []Message) []string {
@@ -249,12 +258,7 @@ func TestOrderRunsRaceWithTheFinalStateOfTheTail(t *testing.T) {
 			go func() { published <- s.InTx(ctx, func(tx *Tx) error { return publishIn(tx, n) }) }()
 			waitForLockWait(t, s)
 			close(resume)
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
-			if err := <-published; err != nil {
-				t.Fatal(err)
-			}
+			awaitTx(t, done, published)
 			return released
 		}},
 		{"final state stored while the successor holds the tail", func(t *testing.T, p *Message, n []Message) []string {
@@ -282,12 +286,7 @@ func TestOrderRunsRaceWithTheFinalStateOfTheTail(t *testing.T) {
 			}()
 			waitForLockWait(t, s)
 			close(resume)
-			if err := <-published; err != nil {
-				t.Fatal(err)
-			}
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
+			awaitTx(t, published, done)
 			return released
 		}},
 	} {
