@@ -10,41 +10,18 @@ import (
 	"github.com/loadhook/loadhook/internal/testreceiver"
 )
 
-// orderReceiver fails the first two attempts of every TEST_STARTED and
-// notes every arrival in order.
-type orderReceiver struct {
-	mu       sync.Mutex
-	tries    map[string]int
-	arrivals []orderArrival
-}
-
-type orderArrival struct {
-	run, eventType string
-	ok             bool
-}
-
-func (r *orderReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	d, ok := testreceiver.Read(w, req)
-	if !ok {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.tries[d.MessageID]++
-	ok = d.EventType != "TEST_STARTED" || r.tries[d.MessageID] > 2
-	r.arrivals = append(r.arrivals, orderArrival{d.Run, d.EventType, ok})
-	if !ok {
-		w.WriteHeader(http.StatusInternalServerError)
-	}
-}
-
 // TestClusterOrderedRunAcrossInstances: on two instances of one Postgres,
 // each run's TEST_STARTED is posted to one instance and its TEST_FINISH to
 // the other right after; TEST_STARTED fails twice. Whichever instance makes
 // each attempt, the receiver gets every run's TEST_FINISH only after its
 // TEST_STARTED succeeded.
 func TestClusterOrderedRunAcrossInstances(t *testing.T) {
-	recv := &orderReceiver{tries: map[string]int{}}
+	recv := testreceiver.New(func(d testreceiver.Delivery, earlier int) int {
+		if d.EventType == "TEST_STARTED" && earlier < 2 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	})
 	f := newClusterFixture(t, 1, recv)
 	t.Parallel()
 	a, b := f.start(t), f.start(t)
@@ -90,15 +67,13 @@ func TestClusterOrderedRunAcrossInstances(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	recv.mu.Lock()
-	defer recv.mu.Unlock()
 	startedOK := map[string]bool{}
-	for i, arr := range recv.arrivals {
+	for i, arr := range recv.Arrivals() {
 		switch {
-		case arr.eventType == "TEST_STARTED" && arr.ok:
-			startedOK[arr.run] = true
-		case arr.eventType == "TEST_FINISH" && !startedOK[arr.run]:
-			t.Errorf("arrival %d: TEST_FINISH of run %s before its TEST_STARTED succeeded", i, arr.run)
+		case arr.EventType == "TEST_STARTED" && arr.Status == http.StatusOK:
+			startedOK[arr.Run] = true
+		case arr.EventType == "TEST_FINISH" && !startedOK[arr.Run]:
+			t.Errorf("arrival %d: TEST_FINISH of run %s before its TEST_STARTED succeeded", i, arr.Run)
 		}
 	}
 	if len(startedOK) != runs {

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,76 +10,19 @@ import (
 	"github.com/loadhook/loadhook/models"
 )
 
-// runReceiver answers 500 to the first two attempts of TEST_STARTED of
-// test run failRun and holds the second until gate closes; every other
-// request gets 200. It notes each arrival, in order.
-type runReceiver struct {
-	failRun string
-	gate    chan struct{}
-
-	mu       sync.Mutex
-	arrivals []runArrival
-	seen     chan struct{} // signalled on every arrival
-}
-
-type runArrival struct {
-	messageID, eventType, run string
-	status                    int
-}
-
-func (r *runReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	d, ok := testreceiver.Read(w, req)
-	if !ok {
-		return
-	}
-	r.mu.Lock()
-	tries := 0
-	for _, a := range r.arrivals {
-		if a.messageID == d.MessageID {
-			tries++
+// failingRun is a receiver that answers 500 to the first two attempts of
+// TEST_STARTED of test run run and holds the second until gate closes; every
+// other request gets 200.
+func failingRun(run string, gate <-chan struct{}) *testreceiver.Receiver {
+	return testreceiver.New(func(d testreceiver.Delivery, earlier int) int {
+		if d.EventType != "TEST_STARTED" || d.Run != run || earlier >= 2 {
+			return http.StatusOK
 		}
-	}
-	r.mu.Unlock()
-	status := http.StatusOK
-	if d.EventType == "TEST_STARTED" && d.Run == r.failRun && tries < 2 {
-		status = http.StatusInternalServerError
-		if tries == 1 {
-			<-r.gate
+		if earlier == 1 {
+			<-gate
 		}
-	}
-	r.mu.Lock()
-	r.arrivals = append(r.arrivals, runArrival{d.MessageID, d.EventType, d.Run, status})
-	r.mu.Unlock()
-	select {
-	case r.seen <- struct{}{}:
-	default:
-	}
-	w.WriteHeader(status)
-}
-
-func (r *runReceiver) got() []runArrival {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]runArrival(nil), r.arrivals...)
-}
-
-// waitArrival waits until a request of message id arrived.
-func (r *runReceiver) waitArrival(t *testing.T, id string) {
-	t.Helper()
-	deadline := time.After(15 * time.Second)
-	for {
-		for _, a := range r.got() {
-			if a.messageID == id {
-				return
-			}
-		}
-		select {
-		case <-r.seen:
-		case <-time.After(10 * time.Millisecond):
-		case <-deadline:
-			t.Fatalf("message %s never arrived; arrivals: %+v", id, r.got())
-		}
-	}
+		return http.StatusInternalServerError
+	})
 }
 
 // TestOrderedPerTestRun: TEST_FINISH, posted right after TEST_STARTED of
@@ -91,7 +33,8 @@ func (r *runReceiver) waitArrival(t *testing.T, id string) {
 func TestOrderedPerTestRun(t *testing.T) {
 	t.Parallel()
 	e := newTestEngine(t, "loopback", Config{})
-	rec := &runReceiver{failRun: "run-1", gate: make(chan struct{}), seen: make(chan struct{}, 1)}
+	gate := make(chan struct{})
+	rec := failingRun("run-1", gate)
 	e.addEndpoint(t, serve(t, rec).URL+"/hook")
 	publish := func(eventType, run string) string {
 		t.Helper()
@@ -128,25 +71,25 @@ func TestOrderedPerTestRun(t *testing.T) {
 	// run and an event without a testRunId are delivered.
 	other := publish("TEST_STARTED", "run-2")
 	project := publish("PROJECT_CREATED", "")
-	rec.waitArrival(t, other)
-	rec.waitArrival(t, project)
+	rec.WaitFor(t, other)
+	rec.WaitFor(t, project)
 	if m, _ := e.store.Message(t.Context(), e.userID, finish); m.State != models.StateWaiting {
 		t.Fatalf("TEST_FINISH is %s while TEST_STARTED is still retrying", m.State)
 	}
-	close(rec.gate)
+	close(gate)
 
 	for _, id := range []string{started, finish, other, project} {
 		if m := e.waitMessage(t, id, 20*time.Second); m.State != models.StateSucceeded {
 			t.Fatalf("message %s ended %s after %d attempts", id, m.State, m.Attempts)
 		}
 	}
-	got := rec.got()
+	got := rec.Arrivals()
 	var startedOK, finishFirst = -1, -1
 	for i, a := range got {
-		if a.messageID == started && a.status == http.StatusOK {
+		if a.MessageID == started && a.Status == http.StatusOK {
 			startedOK = i
 		}
-		if a.messageID == finish && finishFirst < 0 {
+		if a.MessageID == finish && finishFirst < 0 {
 			finishFirst = i
 		}
 	}
@@ -210,8 +153,9 @@ func TestTestEventsAreNotOrdered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &runReceiver{failRun: started.TestRunID(), gate: make(chan struct{}), seen: make(chan struct{}, 1)}
-	defer close(rec.gate)
+	gate := make(chan struct{})
+	defer close(gate)
+	rec := failingRun(started.TestRunID(), gate)
 	ep := e.addEndpoint(t, serve(t, rec).URL+"/hook")
 	first, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
 	if err != nil {
@@ -222,10 +166,10 @@ func TestTestEventsAreNotOrdered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec.waitArrival(t, second.ID)
-	for _, a := range rec.got() {
-		if a.messageID == first.ID && a.status == http.StatusOK {
-			t.Fatalf("the first test event succeeded before the second arrived: %+v", rec.got())
+	rec.WaitFor(t, second.ID)
+	for _, a := range rec.Arrivals() {
+		if a.MessageID == first.ID && a.Status == http.StatusOK {
+			t.Fatalf("the first test event succeeded before the second arrived: %+v", rec.Arrivals())
 		}
 	}
 	var msg models.Message
