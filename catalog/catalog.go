@@ -209,14 +209,9 @@ func LookupEventType(name string) (EventType, bool) {
 }
 
 // eventTypeNames lists the nine names in SPEC order, for error messages.
-func eventTypeNames() []string {
-	types := catalog()
-	names := make([]string, len(types))
-	for i, t := range types {
-		names[i] = t.Name
-	}
-	return names
-}
+func eventTypeNames() []string { return Values(catalog()) }
+
+func (t EventType) value() string { return t.Name }
 
 // EventGroup is a named group of event types, for forms.
 type EventGroup struct {

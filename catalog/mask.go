@@ -11,6 +11,10 @@ type Header struct {
 	Value string `json:"value"`
 }
 
+// MaskDots is the run of dots that stands for a hidden value: a masked
+// header value ends with it, and a form sending it back means "unchanged".
+const MaskDots = "••••••••"
+
 // MaskHeaders returns a copy of h fit for the delivery log: the signature and
 // the values of sensitive custom headers are masked.
 func MaskHeaders(h http.Header, custom []Header) http.Header {
@@ -24,7 +28,7 @@ func MaskHeaders(h http.Header, custom []Header) http.Header {
 		}
 	}
 	if sig := out.Get("webhook-signature"); sig != "" {
-		out.Set("webhook-signature", "v1,••••••••")
+		out.Set("webhook-signature", "v1,"+MaskDots)
 	}
 	return out
 }
@@ -43,7 +47,7 @@ func IsSensitiveHeader(name string) bool {
 // MaskValue hides a secret value, keeping a short hint of its start.
 func MaskValue(v string) string {
 	if len(v) <= 8 {
-		return "••••••••"
+		return MaskDots
 	}
-	return v[:4] + "••••••••"
+	return v[:4] + MaskDots
 }

@@ -15,11 +15,18 @@ type Period struct {
 	Duration time.Duration
 }
 
+// The presets named elsewhere: PeriodDay is what "Resend failed" offers
+// first, and the endpoint page sums up PeriodDay and PeriodWeek.
+var (
+	PeriodDay  = Period{"24h", "Last 24 hours", 24 * time.Hour}
+	PeriodWeek = Period{"7d", "Last 7 days", 7 * 24 * time.Hour}
+)
+
 // Periods are the presets, shortest first.
 var Periods = []Period{
 	{"1h", "Last hour", time.Hour},
-	{"24h", "Last 24 hours", 24 * time.Hour},
-	{"7d", "Last 7 days", 7 * 24 * time.Hour},
+	PeriodDay,
+	PeriodWeek,
 	{"30d", "Last 30 days", 30 * 24 * time.Hour},
 }
 
@@ -29,7 +36,7 @@ func (p Period) value() string { return p.Value }
 func LookupPeriod(v string) (Period, bool) { return lookup(Periods, v) }
 
 // PeriodValues names the presets' values for a message: "1h, 24h, 7d or 30d".
-func PeriodValues() string { return orList(values(Periods)) }
+func PeriodValues() string { return orList(Values(Periods)) }
 
 // PeriodLabels names the presets as the page shows them, for a message:
 // "last hour, last 24 hours, last 7 days or last 30 days".
@@ -55,8 +62,9 @@ func lookup[T choice](choices []T, v string) (T, bool) {
 	return none, false
 }
 
-// values lists the choices' values, in order.
-func values[T choice](choices []T) []string {
+// Values lists the choices' values, in order: the periods', the status
+// classes', the scopes', the event types' or the message states' names.
+func Values[T choice](choices []T) []string {
 	vs := make([]string, len(choices))
 	for i, c := range choices {
 		vs[i] = c.value()

@@ -1,9 +1,6 @@
 package catalog
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // Message states: where one event's delivery to one endpoint stands. The
 // message rows store them, the engine moves between them and the delivery
@@ -36,25 +33,18 @@ var MessageStates = []MessageState{
 	{StateFailed, "Failed", "danger"},
 }
 
+func (s MessageState) value() string { return s.Name }
+
 // LookupMessageState finds a state by name.
-func LookupMessageState(name string) (MessageState, bool) {
-	for _, s := range MessageStates {
-		if s.Name == name {
-			return s, true
-		}
-	}
-	return MessageState{}, false
-}
+func LookupMessageState(name string) (MessageState, bool) { return lookup(MessageStates, name) }
 
 // MessageStateNames is the states' names for a message that says what to
 // choose, e.g. "pending, retrying, succeeded or failed".
-func MessageStateNames() string {
-	names := make([]string, len(MessageStates))
-	for i, s := range MessageStates {
-		names[i] = s.Name
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
+func MessageStateNames() string { return orList(Values(MessageStates)) }
+
+// FinishedStates are the states of a message that will not be attempted
+// again unless someone asks: delivered, or failed for good.
+var FinishedStates = []string{StateSucceeded, StateFailed}
 
 // InFlightStates are the states of a message that may still be attempted
 // without anyone asking.

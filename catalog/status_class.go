@@ -10,9 +10,12 @@ type StatusClass struct {
 	Min, Max int
 }
 
+// statusSuccess is the class of the answers that deliver a message.
+var statusSuccess = StatusClass{"2xx", "2xx success", 200, 300}
+
 // StatusClasses are the classes in the order the filter lists them.
 var StatusClasses = []StatusClass{
-	{"2xx", "2xx success", 200, 300},
+	statusSuccess,
 	{"3xx", "3xx redirect", 300, 400},
 	{"4xx", "4xx client error", 400, 500},
 	{"5xx", "5xx server error", 500, 600},
@@ -22,6 +25,13 @@ var StatusClasses = []StatusClass{
 // Answered reports whether the class is one of HTTP answers.
 func (c StatusClass) Answered() bool { return c.Max > 0 }
 
+// Contains reports whether an HTTP status is of the class; never for
+// "none", which holds no status.
+func (c StatusClass) Contains(status int) bool { return status >= c.Min && status < c.Max }
+
+// SuccessStatus reports whether an HTTP status delivers a message: 2xx.
+func SuccessStatus(status int) bool { return statusSuccess.Contains(status) }
+
 func (c StatusClass) value() string { return c.Value }
 
 // LookupStatusClass finds a class by its value.
@@ -29,4 +39,4 @@ func LookupStatusClass(v string) (StatusClass, bool) { return lookup(StatusClass
 
 // StatusClassValues names the classes' values for a message:
 // "2xx, 3xx, 4xx, 5xx or none".
-func StatusClassValues() string { return orList(values(StatusClasses)) }
+func StatusClassValues() string { return orList(Values(StatusClasses)) }

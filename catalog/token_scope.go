@@ -1,5 +1,7 @@
 package catalog
 
+import "github.com/loadhook/loadhook/paths"
+
 // TokenScope is what an API token may do, chosen when it is created.
 type TokenScope struct {
 	Value string // stored and in forms: "events"
@@ -18,7 +20,7 @@ const (
 
 // TokenScopes are the scopes in the order the forms list them, narrowest first.
 var TokenScopes = []TokenScope{
-	{ScopeEvents, "Emit events", "Only POST /api/v1/events: what the load-testing platform needs."},
+	{ScopeEvents, "Emit events", "Only POST " + paths.Events + ": what the load-testing platform needs."},
 	{ScopeManage, "Full management", "Events, and the management API: endpoints, secrets, deliveries, redelivery."},
 }
 
@@ -28,7 +30,7 @@ func (s TokenScope) value() string { return s.Value }
 func LookupTokenScope(v string) (TokenScope, bool) { return lookup(TokenScopes, v) }
 
 // TokenScopeValues names the scopes' values for a message: "events or manage".
-func TokenScopeValues() string { return orList(values(TokenScopes)) }
+func TokenScopeValues() string { return orList(Values(TokenScopes)) }
 
 // ScopeAllows reports whether a token of scope may use a route that needs
 // need: manage includes events.

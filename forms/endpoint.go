@@ -23,7 +23,7 @@ const (
 )
 
 // maskDots is the run of dots catalog.MaskValue puts in a masked value.
-const maskDots = "••••••••"
+const maskDots = catalog.MaskDots
 
 // HeaderRow is one row of the custom headers table, as typed.
 type HeaderRow struct {

@@ -66,7 +66,7 @@ func (s *Server) redeliver(c echo.Context) error {
 	err = s.hooks.Redeliver(ctx, user.ID, msg.ID)
 	switch {
 	case errors.Is(err, models.ErrNotRedeliverable):
-		s.flash(c, views.FlashInfo, "This message is still being delivered. Redeliver it once it has finished.")
+		s.flash(c, views.FlashInfo, msgStillDelivering)
 	case err != nil:
 		return fmt.Errorf("redeliver %s: %w", msg.ID, err)
 	default:
@@ -86,7 +86,7 @@ func deliveryStatus(d *models.DeliveryDetail, csrf string, now time.Time) views.
 		MaxAttempts: m.MaxAttempts, NextAttemptAt: m.NextAttemptAt, Now: now,
 		WaitingFor: m.WaitingFor,
 		LastStatus: m.LastStatus, Redelivered: redelivered(m),
-		Blocked: m.LastErrorClass == webhook.ClassBlocked, Disabled: m.LastErrorClass == webhook.ClassDisabled,
+		Blocked: m.LastErrorClass == catalog.ClassBlocked, Disabled: m.LastErrorClass == catalog.ClassDisabled,
 	}
 	for i, a := range d.Attempts {
 		v := attemptView(a)
@@ -109,7 +109,7 @@ func isRedelivery(before []models.Attempt, a models.Attempt, m models.Message) b
 	}
 	if n := len(before); n > 0 {
 		prev := before[n-1]
-		if prev.Success || prev.ErrorClass == webhook.ClassBlocked || prev.ResponseStatus == http.StatusGone {
+		if prev.Success || prev.ErrorClass == catalog.ClassBlocked || prev.ResponseStatus == http.StatusGone {
 			return true
 		}
 	}
@@ -124,7 +124,7 @@ func attemptView(a models.Attempt) views.AttemptView {
 	}
 	return views.AttemptView{
 		Advice: advice.Text, AdviceSection: advice.Section,
-		NotSent: a.ErrorClass == webhook.ClassBlocked,
+		NotSent: a.ErrorClass == catalog.ClassBlocked,
 		Number:  a.Number, StartedAt: a.StartedAt, URL: a.URL,
 		// Masked when recorded; masked again here so that a row written by
 		// an older version, or by hand, cannot show a credential.
@@ -160,7 +160,7 @@ func headerLines(raw string, mask bool) []views.HeaderLine {
 	var out []views.HeaderLine
 	for _, name := range names {
 		for _, v := range h[name] {
-			if mask && catalog.IsSensitiveHeader(name) && !strings.Contains(v, "••••") {
+			if mask && catalog.IsSensitiveHeader(name) && !strings.Contains(v, catalog.MaskDots) {
 				v = catalog.MaskValue(v)
 			}
 			out = append(out, views.HeaderLine{Name: name, Value: v})

@@ -7,19 +7,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/views"
 )
 
 // healthWindows are the periods the endpoint page sums up. The first is
 // summaryWindow, the list's: both pages show the same figure for it.
-var healthWindows = []struct {
-	label  string
-	window time.Duration
-}{
-	{"Last 24 hours", summaryWindow},
-	{"Last 7 days", 7 * 24 * time.Hour},
-}
+var healthWindows = []catalog.Period{catalog.PeriodDay, catalog.PeriodWeek}
 
 // chartHours is how many hours the attempts chart covers.
 const chartHours = 24
@@ -47,18 +42,18 @@ func (s *Server) endpointDeliveries(ctx context.Context, ep *models.Endpoint, cs
 func (s *Server) endpointHealth(ctx context.Context, ep *models.Endpoint, now time.Time, refresh bool) (views.EndpointHealthProps, error) {
 	props := views.EndpointHealthProps{EndpointID: ep.ID, Refresh: refresh}
 	for _, w := range healthWindows {
-		msgs, err := s.store.MessageHealthSince(ctx, ep.UserID, ep.ID, now.Add(-w.window))
+		msgs, err := s.store.MessageHealthSince(ctx, ep.UserID, ep.ID, now.Add(-w.Duration))
 		if err != nil {
 			return props, err
 		}
-		h, err := s.store.EndpointHealth(ctx, ep.ID, now, w.window)
+		h, err := s.store.EndpointHealth(ctx, ep.ID, now, w.Duration)
 		if err != nil {
 			return props, err
 		}
 		props.Periods = append(props.Periods, views.HealthPeriod{
-			Label:    w.label,
+			Label:    w.Label,
 			Messages: healthFigure(msgs),
-			Attempts: views.HealthWindow{Label: w.label, Attempts: h.Attempts, Succeeded: h.Succeeded, P50: h.P50, P95: h.P95},
+			Attempts: views.HealthWindow{Label: w.Label, Attempts: h.Attempts, Succeeded: h.Succeeded, P50: h.P50, P95: h.P95},
 		})
 	}
 	buckets, err := s.store.AttemptsPerHour(ctx, ep.ID, now, chartHours)

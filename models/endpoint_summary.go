@@ -6,13 +6,9 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-)
 
-// classDisabled is the last outcome of a message stopped because its
-// endpoint was turned off (webhook.ClassDisabled; models cannot import the
-// engine). Such a message says nothing about the receiver, so it is no part
-// of a failing streak.
-const classDisabled = "disabled"
+	"github.com/loadhook/loadhook/catalog"
+)
 
 // MessageHealth is the one headline health figure of an endpoint, the same
 // on the list and on the endpoint page: of the messages created in a period
@@ -92,8 +88,8 @@ func messageCounts(q *gorm.DB, since time.Time) (map[int64]MessageHealth, error)
 		Finished   int64
 	}
 	err := q.Model(&Message{}).
-		Select("endpoint_id, SUM(CASE WHEN state = ? THEN 1 ELSE 0 END) AS delivered, SUM(CASE WHEN state IN (?, ?) THEN 1 ELSE 0 END) AS finished",
-			StateSucceeded, StateSucceeded, StateFailed).
+		Select("endpoint_id, SUM(CASE WHEN state = ? THEN 1 ELSE 0 END) AS delivered, SUM(CASE WHEN state IN ? THEN 1 ELSE 0 END) AS finished",
+			StateSucceeded, catalog.FinishedStates).
 		Where("created_at >= ?", since.UTC()).Group("endpoint_id").Scan(&rows).Error
 	if err != nil {
 		return nil, err
@@ -130,7 +126,7 @@ func (s *Store) summaries(ctx context.Context, userID, endpointID int64, since t
 		(SELECT f.id FROM messages f WHERE f.endpoint_id = e.id AND f.state = ? AND f.last_error_class <> ?
 			AND f.id > `+streakStartSQL+` AND f.created_at >= COALESCE(e.enabled_at, e.created_at)
 			ORDER BY f.id DESC LIMIT 1) AS last_failed_id`,
-		StateFailed, classDisabled, StateSucceeded, StateFailed, classDisabled, StateSucceeded).
+		StateFailed, catalog.ClassDisabled, StateSucceeded, StateFailed, catalog.ClassDisabled, StateSucceeded).
 		Where("e.user_id = ?", userID)
 	if endpointID != 0 {
 		q = q.Where("e.id = ?", endpointID)
@@ -209,7 +205,7 @@ func (s *Store) FailedLongEnough(ctx context.Context, endpointID int64, p AutoDi
 		Select(`f.id, f.created_at`).
 		Joins(`JOIN messages f ON f.endpoint_id = e.id AND f.state = ? AND f.last_error_class <> ?
 			AND f.id > `+streakStartSQL+` AND f.created_at >= COALESCE(e.enabled_at, e.created_at)`,
-			StateFailed, classDisabled, StateSucceeded).
+			StateFailed, catalog.ClassDisabled, StateSucceeded).
 		Where("e.id = ? AND e.enabled", endpointID).Order("f.id").Limit(1).Scan(&first).Error
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("find the failing streak of endpoint %d: %w", endpointID, err)
@@ -220,7 +216,7 @@ func (s *Store) FailedLongEnough(ctx context.Context, endpointID int64, p AutoDi
 	var n int64
 	err = s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM (
 		SELECT 1 FROM messages WHERE endpoint_id = ? AND state = ? AND last_error_class <> ? AND id >= ? LIMIT ?) streak`,
-		endpointID, StateFailed, classDisabled, first[0].ID, p.MinMessages).Scan(&n).Error
+		endpointID, StateFailed, catalog.ClassDisabled, first[0].ID, p.MinMessages).Scan(&n).Error
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("count the failing streak of endpoint %d: %w", endpointID, err)
 	}

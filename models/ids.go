@@ -5,12 +5,14 @@ import (
 	"encoding/binary"
 	"strings"
 	"time"
+
+	"github.com/loadhook/loadhook/catalog"
 )
 
-// The prefixes of event and message ids.
+// The prefixes of event and message ids, named in catalog.
 const (
-	EventIDPrefix   = "evt_"
-	MessageIDPrefix = "msg_"
+	EventIDPrefix   = catalog.EventIDPrefix
+	MessageIDPrefix = catalog.MessageIDPrefix
 )
 
 // idAlphabet is Crockford's base32 in lower case: no i, l, o or u, so an id

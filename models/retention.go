@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/loadhook/loadhook/catalog"
 )
 
 // PruneDeliveries deletes attempts, finished messages and events older than
@@ -14,14 +16,15 @@ func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time, batch int
 	var total int64
 	steps := []struct {
 		what, sql string
+		args      []any
 	}{
-		{"attempts", "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE started_at < ? LIMIT ?)"},
-		{"messages", "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE created_at < ? AND state IN ('succeeded','failed') LIMIT ?)"},
-		{"events", "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM messages WHERE messages.event_id = events.id) LIMIT ?)"},
+		{"attempts", "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE started_at < ? LIMIT ?)", []any{cutoff.UTC(), batch}},
+		{"messages", "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE created_at < ? AND state IN ? LIMIT ?)", []any{cutoff.UTC(), catalog.FinishedStates, batch}},
+		{"events", "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM messages WHERE messages.event_id = events.id) LIMIT ?)", []any{cutoff.UTC(), batch}},
 	}
 	for _, step := range steps {
 		for {
-			res := s.db.WithContext(ctx).Exec(step.sql, cutoff.UTC(), batch)
+			res := s.db.WithContext(ctx).Exec(step.sql, step.args...)
 			if res.Error != nil {
 				return total, fmt.Errorf("prune %s: %w", step.what, res.Error)
 			}

@@ -176,7 +176,7 @@ func (r DeliveryRow) result() string {
 
 func (r DeliveryRow) resultClass() string {
 	switch {
-	case r.LastStatus >= 200 && r.LastStatus < 300:
+	case catalog.SuccessStatus(r.LastStatus):
 		return "result-ok"
 	case r.LastStatus > 0 || r.LastError != "":
 		return "result-bad"

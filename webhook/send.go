@@ -28,21 +28,20 @@ const (
 	MaxResponseBody = 64 << 10
 )
 
-// Error classes recorded on attempts; the delivery log explains each.
+// Error classes recorded on attempts, named in catalog (the store reads
+// them too); the delivery log explains each.
 const (
-	ClassTimeout    = "timeout"
-	ClassRefused    = "connection_refused"
-	ClassReset      = "connection_reset"
-	ClassTLS        = "tls"
-	ClassDNS        = "dns"
-	ClassBlocked    = "blocked"
-	ClassRedirect   = "redirect"
-	ClassHTTPStatus = "http_status"
-	ClassConnection = "connection"
-	ClassInvalid    = "invalid_request"
-	// ClassDisabled is not an attempt: the message was stopped before its
-	// next attempt because its endpoint is disabled.
-	ClassDisabled = "disabled"
+	ClassTimeout    = catalog.ClassTimeout
+	ClassRefused    = catalog.ClassRefused
+	ClassReset      = catalog.ClassReset
+	ClassTLS        = catalog.ClassTLS
+	ClassDNS        = catalog.ClassDNS
+	ClassBlocked    = catalog.ClassBlocked
+	ClassRedirect   = catalog.ClassRedirect
+	ClassHTTPStatus = catalog.ClassHTTPStatus
+	ClassConnection = catalog.ClassConnection
+	ClassInvalid    = catalog.ClassInvalid
+	ClassDisabled   = catalog.ClassDisabled
 )
 
 // Explain says in plain words what an attempt of an error class got: the
@@ -51,7 +50,7 @@ const (
 func Explain(class string) string {
 	switch class {
 	case ClassTimeout:
-		return "no answer within " + timeoutText
+		return "no answer within " + AttemptTimeoutText
 	case ClassBlocked:
 		return "not sent: the URL " + hostguard.UserRefusal
 	case ClassDNS:
@@ -93,7 +92,7 @@ func AdviceFor(class string, status int) Advice {
 	case class == ClassHTTPStatus || (class == "" && status > 0):
 		return adviceForStatus(status)
 	case class == ClassTimeout:
-		return Advice{"Answer 2xx within " + timeoutText + "; queue the work and reply first.", ClassTimeout}
+		return Advice{"Answer 2xx within " + AttemptTimeoutText + "; queue the work and reply first.", ClassTimeout}
 	case class == ClassBlocked:
 		return Advice{"Use a public URL: loadhook sends webhooks only to the addresses its operator allows.", ClassBlocked}
 	case class == ClassDNS:
@@ -126,7 +125,7 @@ func adviceForStatus(status int) Advice {
 	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
 		return Advice{"Check the URL's path: the receiver has no POST route there.", sectionNotFound}
 	case status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable:
-		return Advice{"The receiver is busy: the attempt is retried, after its Retry-After up to " + timeoutText + ".", sectionBusy}
+		return Advice{"The receiver is busy: the attempt is retried, after its Retry-After up to " + AttemptTimeoutText + ".", sectionBusy}
 	case status >= 500:
 		return Advice{"Look for the error in the receiver's logs; answer 2xx once the event is accepted.", sectionServerError}
 	}
@@ -180,8 +179,8 @@ func Failures() []Failure {
 	}
 }
 
-// timeoutText is AttemptTimeout as the sentences say it ("10 s").
-var timeoutText = strconv.Itoa(int(AttemptTimeout/time.Second)) + " s"
+// AttemptTimeoutText is AttemptTimeout as the sentences say it ("10 s").
+var AttemptTimeoutText = strconv.Itoa(int(AttemptTimeout/time.Second)) + " s"
 
 // ExplainAttempt says in one line what a recorded attempt got, from its
 // class, the status of the answer (0 without one), the detail recorded with
@@ -196,7 +195,7 @@ func ExplainAttempt(class string, status int, detail string, success bool) strin
 	case class == ClassRedirect && detail == "":
 		return redirectDetail(status)
 	case class == ClassTimeout && status > 0:
-		return "the receiver answered " + answered + " but did not send the whole body within " + timeoutText
+		return "the receiver answered " + answered + " but did not send the whole body within " + AttemptTimeoutText
 	case class == ClassBlocked:
 		// The recorded detail names the setting that would allow the
 		// address: words for the operator, not for the user.
@@ -274,7 +273,7 @@ type Outcome struct {
 }
 
 // Success reports whether the receiver answered 2xx.
-func (o *Outcome) Success() bool { return o.ErrorClass == "" && o.Status >= 200 && o.Status < 300 }
+func (o *Outcome) Success() bool { return o.ErrorClass == "" && catalog.SuccessStatus(o.Status) }
 
 // Send makes one attempt. It never returns an error: every failure is
 // classified into the Outcome so it can be recorded and explained.
