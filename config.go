@@ -215,8 +215,8 @@ func parseAutoDisableAfter(v string) (time.Duration, error) {
 // and kept beside the database, so restarts keep sessions and can decrypt.
 func loadSecret(cfg *Config) ([]byte, error) {
 	if cfg.Secret != "" {
-		if len(cfg.Secret) < 16 {
-			return nil, errors.New("LOADHOOK_SECRET must be at least 16 characters")
+		if len(cfg.Secret) < models.MinSecretLen {
+			return nil, fmt.Errorf("LOADHOOK_SECRET must be at least %d characters", models.MinSecretLen)
 		}
 		return []byte(cfg.Secret), nil
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/loadhook/loadhook/forms"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/paths"
+	"github.com/loadhook/loadhook/webhook"
 )
 
 // The OpenAPI 3.1 document of every route under paths.APIPrefix. It is
@@ -118,38 +119,6 @@ func enum(description string, values []string) obj {
 	return obj{"type": "string", "enum": values, "description": description}
 }
 
-func eventTypeNames() []string {
-	var names []string
-	for _, t := range catalog.EventTypes() {
-		names = append(names, t.Name)
-	}
-	return names
-}
-
-func periodValues() []string {
-	var out []string
-	for _, p := range catalog.Periods {
-		out = append(out, p.Value)
-	}
-	return out
-}
-
-func statusClassValues() []string {
-	var out []string
-	for _, c := range catalog.StatusClasses {
-		out = append(out, c.Value)
-	}
-	return out
-}
-
-func messageStateNames() []string {
-	var out []string
-	for _, s := range catalog.MessageStates {
-		out = append(out, s.Name)
-	}
-	return out
-}
-
 // metadataSchemaName is the component of an event type's metadata.
 func metadataSchemaName(eventType string) string { return "Metadata." + eventType }
 
@@ -214,10 +183,10 @@ func buildAPIDoc(baseURL string) obj {
 		return obj{"name": name, "in": "query", "required": false, "description": description, "schema": schema}
 	}
 	filterParams := []obj{
-		query("state", "Only messages in this state.", enum("", messageStateNames())),
+		query("state", "Only messages in this state.", enum("", catalog.Values(catalog.MessageStates))),
 		query("type", "Only messages of this event type.", ref("EventType")),
-		query("status", "Only messages whose last answer is of this class; none is no HTTP answer.", enum("", statusClassValues())),
-		query("range", "Only messages created in this period back from now.", enum("", periodValues())),
+		query("status", "Only messages whose last answer is of this class; none is no HTTP answer.", enum("", catalog.Values(catalog.StatusClasses))),
+		query("range", "Only messages created in this period back from now.", enum("", catalog.Values(catalog.Periods))),
 		query("since", "Only messages created at or after this UTC time (2025-07-03T14:30, or RFC 3339).", obj{"type": "string"}),
 		query("until", "Only messages created before this UTC time.", obj{"type": "string"}),
 		query("q", "A message id ("+models.MessageIDPrefix+"…) or an event id ("+models.EventIDPrefix+"…).", obj{"type": "string"}),
@@ -241,7 +210,7 @@ func buildAPIDoc(baseURL string) obj {
 	ops := []operation{
 		{method: http.MethodPost, pattern: paths.Events, id: "createEvent", tag: "Events", summary: "Emit an event",
 			description: "Stores the event and one message per enabled endpoint subscribed to its type, then answers 202. A token of either scope may emit. " +
-				"An Idempotency-Key header makes retries safe: the same key within 24 h answers the first event again.",
+				"An Idempotency-Key header makes retries safe: the same key within " + models.IdempotencyWindowText + " answers the first event again.",
 			params: []obj{{"name": idempotencyKeyHeader, "in": "header", "required": false, "schema": obj{"type": "string", "maxLength": models.MaxIdempotencyKeyLen}}},
 			body:   jsonBody(ref("EventRequest")),
 			responses: obj{
@@ -372,7 +341,7 @@ func webhookItems() obj {
 		out[t.Name] = obj{"post": obj{
 			"operationId": "receive" + t.Name, "summary": t.Title, "description": "Signed the Standard Webhooks way: webhook-id, webhook-timestamp, webhook-signature.",
 			"requestBody": jsonBody(ref("Payload." + t.Name)),
-			"responses":   obj{"2XX": obj{"description": "Delivered: answer within 10 s."}},
+			"responses":   obj{"2XX": obj{"description": "Delivered: answer within " + webhook.AttemptTimeoutText + "."}},
 		}}
 	}
 	return out
@@ -400,7 +369,7 @@ func schemas() obj {
 		"endpointId":     integer("The endpoint it goes to."),
 		"eventType":      ref("EventType"),
 		"test":           boolean("Sent by Send test event."),
-		"state":          enum("", messageStateNames()),
+		"state":          enum("", catalog.Values(catalog.MessageStates)),
 		"attempts":       obj{"type": "integer", "description": "HTTP attempts made so far."},
 		"maxAttempts":    obj{"type": "integer", "description": "4, plus one per manual redelivery."},
 		"lastStatus":     obj{"type": "integer", "description": "The last answer's HTTP status; 0 without an answer."},
@@ -422,7 +391,7 @@ func schemas() obj {
 		"requestHeaders":  arrayOf(ref("Header"), "As sent; credentials masked."),
 		"responseStatus":  obj{"type": "integer", "description": "0 without an answer."},
 		"responseHeaders": arrayOf(ref("Header"), ""),
-		"responseBody":    str("The first 64 KiB of the answer."),
+		"responseBody":    str("The first " + strconv.Itoa(webhook.MaxResponseBody>>10) + " KiB of the answer."),
 		"truncated":       boolean("The body was longer than what is kept."),
 		"durationMs":      obj{"type": "integer"},
 		"errorClass":      str("Empty on success."),
@@ -435,7 +404,7 @@ func schemas() obj {
 			"error":  str("What went wrong and what to do."),
 			"fields": obj{"type": "object", "additionalProperties": obj{"type": "string"}, "description": "Per field (or parameter): what to fix."},
 		}, "error"),
-		"EventType":    enum("One of the nine event types.", eventTypeNames()),
+		"EventType":    enum("One of the nine event types.", catalog.Values(catalog.EventTypes())),
 		"Header":       header,
 		"Endpoint":     object("An endpoint.", endpointProps, allKeys(endpointProps)...),
 		"EndpointList": object("The endpoints.", obj{"data": arrayOf(ref("Endpoint"), "")}, "data"),
@@ -460,7 +429,7 @@ func schemas() obj {
 		"MessageDetail": object("A message with its payload and attempts.", detailProps, allKeys(detailProps)...),
 		"Attempt":       object("One HTTP attempt.", attemptProps, allKeys(attemptProps)...),
 		"Redelivery":    object("A queued redelivery.", obj{"id": str(""), "attempt": obj{"type": "integer"}}, "id", "attempt"),
-		"ResendRequest": object("The period whose failed messages are resent.", obj{"range": enum("", periodValues())}, "range"),
+		"ResendRequest": object("The period whose failed messages are resent.", obj{"range": enum("", catalog.Values(catalog.Periods))}, "range"),
 		"Resent":        object("How many were resent.", obj{"resent": obj{"type": "integer"}, "more": boolean("The cap was reached: send again.")}, "resent", "more"),
 	}
 	// The event API's body: common fields, then one variant per type that

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -14,11 +15,15 @@ import (
 // answering with its first event; after it, the key may be used again.
 const IdempotencyWindow = 24 * time.Hour
 
+// IdempotencyWindowText is IdempotencyWindow as the messages say it:
+// "24 hours".
+var IdempotencyWindowText = strconv.Itoa(int(IdempotencyWindow/time.Hour)) + " hours"
+
 // MaxIdempotencyKeyLen bounds an Idempotency-Key header (Stripe's limit).
 const MaxIdempotencyKeyLen = 255
 
 // ErrIdempotencyMismatch means an Idempotency-Key came back with another body.
-var ErrIdempotencyMismatch = errors.New("this Idempotency-Key was already used with a different request body in the last 24 hours: send the same body to get the first answer, or use a new key for a new event")
+var ErrIdempotencyMismatch = errors.New("this Idempotency-Key was already used with a different request body in the last " + IdempotencyWindowText + ": send the same body to get the first answer, or use a new key for a new event")
 
 // IdempotencyKey remembers which event a user's Idempotency-Key created, and
 // a hash of the request that did, so a retried POST (another instance, after

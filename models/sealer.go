@@ -17,10 +17,13 @@ type Sealer struct {
 	aead cipher.AEAD
 }
 
+// MinSecretLen is the shortest server secret accepted, in bytes.
+const MinSecretLen = 16
+
 // NewSealer derives an encryption key from the server secret.
 func NewSealer(serverSecret []byte) (*Sealer, error) {
-	if len(serverSecret) < 16 {
-		return nil, errors.New("server secret must be at least 16 bytes")
+	if len(serverSecret) < MinSecretLen {
+		return nil, fmt.Errorf("server secret must be at least %d bytes", MinSecretLen)
 	}
 	key, err := hkdf.Key(sha256.New, serverSecret, nil, "loadhook at-rest encryption v1", 32)
 	if err != nil {
