@@ -264,7 +264,7 @@ func openMigrated(ctx context.Context, cfg *Config) (*database, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.migrate(ctx, func() error { return webhook.MigrateQueue(ctx, d.db) }); err != nil {
+	if err := d.migrate(ctx, func() error { return webhook.MigrateQueue(ctx, d.store) }); err != nil {
 		d.close()
 		return nil, err
 	}

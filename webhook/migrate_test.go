@@ -20,7 +20,8 @@ func TestMigrateQueueCreatesTheQueueTablesOnce(t *testing.T) {
 		t.Fatal("a fresh database already has river_job")
 	}
 	ctx := context.Background()
-	if err := MigrateQueue(ctx, db); err != nil {
+	store := models.NewStore(db, nil)
+	if err := MigrateQueue(ctx, store); err != nil {
 		t.Fatal(err)
 	}
 	if !db.Migrator().HasTable("river_job") {
@@ -28,7 +29,7 @@ func TestMigrateQueueCreatesTheQueueTablesOnce(t *testing.T) {
 	}
 	// Again on an up-to-date database: nothing to do, no error (migrate
 	// runs before every serve).
-	if err := MigrateQueue(ctx, db); err != nil {
+	if err := MigrateQueue(ctx, store); err != nil {
 		t.Fatalf("second MigrateQueue: %v", err)
 	}
 }
