@@ -208,6 +208,13 @@ func TestOrderRunsRaceWithTheFinalStateOfTheTail(t *testing.T) {
 		}
 		return s.CreateDeliveries(tx, nil, n)
 	}
+	// goTx runs fn in a transaction on a goroutine of its own; the channel
+	// gives the result.
+	goTx := func(fn func(tx *Tx) error) <-chan error {
+		result := make(chan error, 1)
+		go func() { result <- s.InTx(ctx, fn) }()
+		return result
+	}
 	for _, tc := range []struct {
 		name string
 		// run interleaves finishing p with publishing n and returns what
@@ -217,20 +224,17 @@ func TestOrderRunsRaceWithTheFinalStateOfTheTail(t *testing.T) {
 		{"successor accepted between the final state and the release", func(t *testing.T, p *Message, n []Message) []string {
 			saved, resume := make(chan struct{}), make(chan struct{})
 			var released []string
-			done := make(chan error)
-			go func() {
-				done <- s.InTx(ctx, func(tx *Tx) error {
-					p.State = StateSucceeded
-					if err := s.SaveMessageStateTx(tx, p); err != nil {
-						return err
-					}
-					close(saved)
-					<-resume
-					var err error
-					released, err = s.ReleaseSuccessors(tx, []*Message{p}, time.Now().UTC())
+			done := goTx(func(tx *Tx) error {
+				p.State = StateSucceeded
+				if err := s.SaveMessageStateTx(tx, p); err != nil {
 					return err
-				})
-			}()
+				}
+				close(saved)
+				<-resume
+				var err error
+				released, err = s.ReleaseSuccessors(tx, []*Message{p}, time.Now().UTC())
+				return err
+			})
 			<-saved
 			// The final state is not committed: the successor waits for p.
 			if err := s.InTx(ctx, func(tx *Tx) error { return publishIn(tx, n) }); err != nil {
@@ -243,19 +247,15 @@ func TestOrderRunsRaceWithTheFinalStateOfTheTail(t *testing.T) {
 		{"successor accepted while the release is uncommitted", func(t *testing.T, p *Message, n []Message) []string {
 			finished, resume := make(chan struct{}), make(chan struct{})
 			var released []string
-			done := make(chan error)
-			go func() {
-				done <- s.InTx(ctx, func(tx *Tx) error {
-					var err error
-					released, err = finishIn(tx, p)
-					close(finished)
-					<-resume
-					return err
-				})
-			}()
+			done := goTx(func(tx *Tx) error {
+				var err error
+				released, err = finishIn(tx, p)
+				close(finished)
+				<-resume
+				return err
+			})
 			<-finished
-			published := make(chan error)
-			go func() { published <- s.InTx(ctx, func(tx *Tx) error { return publishIn(tx, n) }) }()
+			published := goTx(func(tx *Tx) error { return publishIn(tx, n) })
 			waitForLockWait(t, s)
 			close(resume)
 			awaitTx(t, done, published)
@@ -263,27 +263,21 @@ func TestOrderRunsRaceWithTheFinalStateOfTheTail(t *testing.T) {
 		}},
 		{"final state stored while the successor holds the tail", func(t *testing.T, p *Message, n []Message) []string {
 			ordered, resume := make(chan struct{}), make(chan struct{})
-			published := make(chan error)
-			go func() {
-				published <- s.InTx(ctx, func(tx *Tx) error {
-					if err := s.OrderRuns(tx, n); err != nil {
-						return err
-					}
-					close(ordered)
-					<-resume
-					return s.CreateDeliveries(tx, nil, n)
-				})
-			}()
+			published := goTx(func(tx *Tx) error {
+				if err := s.OrderRuns(tx, n); err != nil {
+					return err
+				}
+				close(ordered)
+				<-resume
+				return s.CreateDeliveries(tx, nil, n)
+			})
 			<-ordered
 			var released []string
-			done := make(chan error)
-			go func() {
-				done <- s.InTx(ctx, func(tx *Tx) error {
-					var err error
-					released, err = finishIn(tx, p)
-					return err
-				})
-			}()
+			done := goTx(func(tx *Tx) error {
+				var err error
+				released, err = finishIn(tx, p)
+				return err
+			})
 			waitForLockWait(t, s)
 			close(resume)
 			awaitTx(t, published, done)
