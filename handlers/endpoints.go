@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/paths"
 	"github.com/loadhook/loadhook/views"
@@ -15,7 +16,7 @@ import (
 )
 
 // summaryWindow is the period of the success rate on the endpoint list.
-const summaryWindow = 24 * time.Hour
+var summaryWindow = catalog.PeriodDay.Duration
 
 // loadEndpoint loads the signed-in user's endpoint named by the :id
 // parameter. Another user's endpoint is as absent as a deleted one: 404.
