@@ -29,62 +29,59 @@ func (s *Server) renderAccount(c echo.Context, status int, props views.AccountPr
 	return s.render(c, status, views.AccountPage(props))
 }
 
-// confirmPassword checks the signed-in user's password as a login does,
-// under the same limits, so a stolen session cannot guess it faster than
-// the login form could. It returns the message for the password field, or
-// an error for anything but a wrong password or a limit.
-func (s *Server) confirmPassword(c echo.Context, password string) (status int, msg string, err error) {
-	_, err = s.checkLogIn(c, currentUser(c).Email, password)
-	var limited *limitedError
-	switch {
-	case err == nil:
-		return 0, "", nil
-	case errors.Is(err, errWrongCredentials):
-		return http.StatusUnprocessableEntity, wrongPassword, nil
-	case errors.As(err, &limited):
-		setRetryAfter(c, limited.retryAfter)
-		return http.StatusTooManyRequests, tooManyLogins, nil
-	case errors.Is(err, errHashBusy):
-		setRetryAfter(c, hashBusyRetry)
-		return http.StatusServiceUnavailable, passwordsBusy, nil
+// confirmedChange applies an account change once the password typed to
+// confirm it is right; valid says the form passed its own rules first. The
+// password is checked as a log-in is, under the same limits, so a stolen
+// session cannot guess it faster than the log-in form could. A refused
+// password's message goes beside its field (wrong) or, for a limit or busy
+// hashing, above the form (form), and the status to show the form again
+// with is returned. apply answers the request (status 0) or says that
+// status itself.
+func (s *Server) confirmedChange(c echo.Context, valid bool, password string, wrong, form *string, apply func() (int, error)) (int, error) {
+	if !valid {
+		return http.StatusUnprocessableEntity, nil
 	}
-	return 0, "", err
+	user := currentUser(c)
+	_, err := s.checkLogIn(c, user.Email, password)
+	if err == nil {
+		return apply()
+	}
+	status, msg, ok := passwordRefusal(c, err)
+	switch {
+	case !ok:
+		return 0, fmt.Errorf("confirm the password of user %d: %w", user.ID, err)
+	case errors.Is(err, errWrongCredentials):
+		*wrong = wrongPassword
+	default:
+		*form = msg
+	}
+	return status, nil
 }
 
 // changeEmail gives the signed-in user a new email, confirmed with the
 // password.
 func (s *Server) changeEmail(c echo.Context) error {
-	values, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
-	}
 	user := currentUser(c)
-	form := forms.ParseEmailChange(values)
+	form, err := parsedForm(c, forms.ParseEmailChange)
+	if err != nil {
+		return err
+	}
 	errs := form.Validate(user.Email)
-	status := http.StatusUnprocessableEntity
-	if !errs.Any() {
-		var msg string
-		status, msg, err = s.confirmPassword(c, form.Password)
-		switch {
-		case err != nil:
-			return fmt.Errorf("change email of user %d: %w", user.ID, err)
-		case status == http.StatusUnprocessableEntity:
-			errs.Password = msg
-		case msg != "":
-			errs.Form = msg
-		default:
-			err := s.store.ChangeEmail(c.Request().Context(), user.ID, form.Email)
-			switch {
-			case errors.Is(err, models.ErrEmailTaken):
-				status, errs.Email = http.StatusUnprocessableEntity, "Another account has this email address."
-			case err != nil:
-				return err // the store says which user
-			default:
-				s.log.Info("email changed", "user", user.ID)
-				s.flash(c, views.FlashSuccess, "Email changed: you now log in as "+form.Email+".")
-				return c.Redirect(http.StatusSeeOther, paths.Account)
-			}
+	status, err := s.confirmedChange(c, !errs.Any(), form.Password, &errs.Password, &errs.Form, func() (int, error) {
+		err := s.store.ChangeEmail(c.Request().Context(), user.ID, form.Email)
+		if errors.Is(err, models.ErrEmailTaken) {
+			errs.Email = "Another account has this email address."
+			return http.StatusUnprocessableEntity, nil
 		}
+		if err != nil {
+			return 0, err // the store says which user
+		}
+		s.log.Info("email changed", "user", user.ID)
+		s.flash(c, views.FlashSuccess, "Email changed: you now log in as "+form.Email+".")
+		return 0, c.Redirect(http.StatusSeeOther, paths.Account)
+	})
+	if status == 0 || err != nil {
+		return err
 	}
 	form.Password = ""
 	return s.renderAccount(c, status, views.AccountProps{EmailForm: form, EmailErrors: errs})
@@ -93,27 +90,16 @@ func (s *Server) changeEmail(c echo.Context) error {
 // changePassword sets a new password once the current one is confirmed, and
 // ends every other session of the user.
 func (s *Server) changePassword(c echo.Context) error {
-	values, err := c.FormParams()
+	form, err := parsedForm(c, forms.ParsePasswordChange)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return err
 	}
-	user := currentUser(c)
-	form := forms.ParsePasswordChange(values)
 	errs := form.Validate()
-	status := http.StatusUnprocessableEntity
-	if !errs.Any() {
-		var msg string
-		status, msg, err = s.confirmPassword(c, form.Current)
-		switch {
-		case err != nil:
-			return fmt.Errorf("change password of user %d: %w", user.ID, err)
-		case status == http.StatusUnprocessableEntity:
-			errs.Current = msg
-		case msg != "":
-			errs.Form = msg
-		default:
-			return s.storePassword(c, user.ID, form.New)
-		}
+	status, err := s.confirmedChange(c, !errs.Any(), form.Current, &errs.Current, &errs.Form, func() (int, error) {
+		return 0, s.storePassword(c, currentUser(c).ID, form.New)
+	})
+	if status == 0 || err != nil {
+		return err
 	}
 	return s.renderAccount(c, status, views.AccountProps{PasswordErrors: errs})
 }

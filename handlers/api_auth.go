@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -62,18 +61,17 @@ func tokenHash(header string) (string, bool) {
 	return models.HashAPIToken(strings.TrimSpace(value)), true
 }
 
-// answerAuthFailure answers a request bearerToken refused: 401 for a bad
-// token, 429 with Retry-After for an address over the bad-token limit.
-func (s *Server) answerAuthFailure(c echo.Context, err error) error {
-	var limited *limitedError
+// authRefusal is the error for a request bearerToken refused: a bad token
+// (401, with the WWW-Authenticate challenge) or an address over the
+// bad-token limit (429, with Retry-After).
+func authRefusal(c echo.Context, err error) error {
 	switch {
 	case errors.Is(err, errBadToken):
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="loadhook"`)
-		return c.JSON(http.StatusUnauthorized, apiError{Error: err.Error()})
-	case errors.As(err, &limited):
-		setRetryAfter(c, limited.retryAfter)
-		return c.JSON(http.StatusTooManyRequests, apiError{Error: fmt.Sprintf(
-			"too many requests with a bad API token from this address (at most %s); retry after the Retry-After seconds", perWindow(apiAuthLimit))})
+		return err
+	case errors.Is(err, errRateLimited):
+		return withMessage(err, fmt.Sprintf(
+			"too many requests with a bad API token from this address (at most %s); retry after the Retry-After seconds", perWindow(apiAuthLimit)))
 	default:
 		return fmt.Errorf("look up api token: %w", err)
 	}
@@ -90,7 +88,7 @@ func (s *Server) requireScope(scope string, next echo.HandlerFunc) echo.HandlerF
 	return func(c echo.Context) error {
 		token, err := s.bearerToken(c)
 		if err != nil {
-			return s.answerAuthFailure(c, err)
+			return authRefusal(c, err)
 		}
 		if !token.Allows(scope) {
 			// RFC 6750 §3.1: the token is good, its scope is not enough.

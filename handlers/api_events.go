@@ -5,9 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,24 +34,20 @@ type createEventResponse struct {
 func (s *Server) createEvent(c echo.Context) error {
 	token, err := s.bearerToken(c)
 	if err != nil {
-		return s.answerAuthFailure(c, err)
+		return authRefusal(c, err)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxEventBody))
+	body, err := readAPIBody(c)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return c.JSON(http.StatusRequestEntityTooLarge, apiError{Error: "the body is larger than " + strconv.Itoa(maxEventBody>>10) + " KiB"})
-		}
-		return c.JSON(http.StatusBadRequest, apiError{Error: "the body could not be read"})
+		return err
 	}
 	in, reqErr := catalog.ParseEventRequest(body)
 	if reqErr != nil {
-		return c.JSON(requestErrorStatus(reqErr.Kind), apiError{Error: reqErr.Message, Fields: reqErr.Fields})
+		return eventRequestError(reqErr)
 	}
 	var pub *webhook.Published
 	if key := c.Request().Header.Get(idempotencyKeyHeader); key != "" {
 		if problem := checkIdempotencyKey(key); problem != "" {
-			return c.JSON(http.StatusBadRequest, apiError{Error: problem, Fields: map[string]string{idempotencyKeyHeader: problem}})
+			return malformed(problem, map[string]string{idempotencyKeyHeader: problem})
 		}
 		sum := sha256.Sum256(body)
 		pub, err = s.hooks.PublishOnce(c.Request().Context(), token.UserID, key, hex.EncodeToString(sum[:]), in)
@@ -61,10 +55,10 @@ func (s *Server) createEvent(c echo.Context) error {
 		pub, err = s.hooks.Publish(c.Request().Context(), token.UserID, in)
 	}
 	if errors.Is(err, models.ErrIdempotencyMismatch) {
-		return c.JSON(http.StatusUnprocessableEntity, apiError{Error: err.Error(), Fields: map[string]string{idempotencyKeyHeader: err.Error()}})
+		return invalid(err.Error(), map[string]string{idempotencyKeyHeader: err.Error()})
 	}
 	if err != nil {
-		return s.answerPublishFailure(c, token.UserID, in.Type, err)
+		return publishFailure(token.UserID, in.Type, err)
 	}
 	if pub.Replayed {
 		c.Response().Header().Set("Idempotent-Replayed", "true")
@@ -89,26 +83,15 @@ func checkIdempotencyKey(key string) string {
 	return ""
 }
 
-// requestErrorStatus is the status of a rejected event request (SPEC.md):
-// 400 for a body that is not well-formed JSON, 422 for one that breaks a rule.
-func requestErrorStatus(kind catalog.RequestErrorKind) int {
-	if kind == catalog.RequestMalformed {
-		return http.StatusBadRequest
+// publishFailure is an event that was not stored. A database that is
+// briefly unavailable (the engine has logged why) or an engine shutting down
+// is a 503 (the error table's row, with its Retry-After) the platform
+// retries; anything else is a logged 500. Either way nothing was accepted.
+func publishFailure(userID int64, eventType string, err error) error {
+	err = fmt.Errorf("publish %s event for user %d: %w", eventType, userID, err)
+	if a := answerFor(err); a.status == http.StatusServiceUnavailable {
+		return withMessage(err, fmt.Sprintf(
+			"the event could not be stored just now; nothing was accepted, send it again in %d s", int(a.retryAfter.Seconds())))
 	}
-	return http.StatusUnprocessableEntity
-}
-
-// answerPublishFailure answers an event that was not stored. A database that
-// is briefly unavailable (the engine has logged why) or an engine shutting
-// down is a 503 (the error table's row, with its Retry-After) the platform
-// retries; anything else goes to answerError, a logged 500. Either way
-// nothing was accepted.
-func (s *Server) answerPublishFailure(c echo.Context, userID int64, eventType string, err error) error {
-	a := answerFor(err)
-	if a.status != http.StatusServiceUnavailable {
-		return fmt.Errorf("publish %s event for user %d: %w", eventType, userID, err)
-	}
-	setRetryAfter(c, a.retryAfter)
-	return c.JSON(a.status, apiError{Error: fmt.Sprintf(
-		"the event could not be stored just now; nothing was accepted, send it again in %d s", int(a.retryAfter.Seconds()))})
+	return err
 }

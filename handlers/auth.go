@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/loadhook/loadhook/forms"
@@ -40,42 +41,88 @@ func (s *Server) showSignUp(c echo.Context) error {
 	if currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, paths.Webhook)
 	}
-	form := forms.AuthForm{Next: forms.SafeNext(c.QueryParam("next"))}
-	return s.render(c, http.StatusOK, views.SignUpPage(views.AuthProps{Page: s.page(c, "Sign up", ""), Form: form}))
+	return s.renderAuth(c, http.StatusOK, signUpPage, forms.AuthForm{Next: forms.SafeNext(c.QueryParam("next"))}, forms.AuthErrors{})
+}
+
+// authPage is the sign-up or the log-in page.
+type authPage struct {
+	title string
+	view  func(views.AuthProps) templ.Component
+}
+
+var (
+	signUpPage = authPage{title: "Sign up", view: views.SignUpPage}
+	logInPage  = authPage{title: "Log in", view: views.LogInPage}
+)
+
+// renderAuth renders the sign-up or log-in page with the form and its errors.
+func (s *Server) renderAuth(c echo.Context, status int, page authPage, form forms.AuthForm, errs forms.AuthErrors) error {
+	return s.render(c, status, page.view(views.AuthProps{Page: s.page(c, page.title, ""), Form: form, Errors: errs}))
+}
+
+// postAuthForm is the path of the sign-up and log-in forms: read the form,
+// check it with validate and, if it passes, act on it. act answers the
+// request (status 0) or gives the status to show the form again with, its
+// errors set; the form comes back as typed but for the password, which is
+// never sent back into the page.
+func (s *Server) postAuthForm(c echo.Context, page authPage, validate func(*forms.AuthForm) forms.AuthErrors,
+	act func(forms.AuthForm, *forms.AuthErrors) (int, error)) error {
+	form, err := parsedForm(c, forms.ParseAuthForm)
+	if err != nil {
+		return err
+	}
+	errs := validate(&form)
+	status := http.StatusUnprocessableEntity
+	if !errs.Any() {
+		if status, err = act(form, &errs); status == 0 || err != nil {
+			return err
+		}
+	}
+	form.Password = ""
+	return s.renderAuth(c, status, page, form, errs)
+}
+
+// passwordRefusal says how a password check or hash that did not pass is
+// answered, with the message for the form: 422 for a wrong password
+// (wrongCredentials), 429 over a login limit, 503 when every hash slot is
+// taken (both with Retry-After). ok is false for any other error, nil too.
+func passwordRefusal(c echo.Context, err error) (status int, msg string, ok bool) {
+	var limited *limitedError
+	switch {
+	case errors.Is(err, errWrongCredentials):
+		return http.StatusUnprocessableEntity, wrongCredentials, true
+	case errors.As(err, &limited):
+		setRetryAfter(c, limited.retryAfter)
+		return http.StatusTooManyRequests, tooManyLogins, true
+	case errors.Is(err, errHashBusy):
+		setRetryAfter(c, hashBusyRetry)
+		return http.StatusServiceUnavailable, passwordsBusy, true
+	}
+	return 0, "", false
 }
 
 // signUp creates an account and signs it in.
 func (s *Server) signUp(c echo.Context) error {
-	values, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
-	}
-	form := forms.ParseAuthForm(values)
-	errs := form.ValidateSignUp()
-	status := http.StatusUnprocessableEntity
-	if !errs.Any() {
+	return s.postAuthForm(c, signUpPage, (*forms.AuthForm).ValidateSignUp, func(form forms.AuthForm, errs *forms.AuthErrors) (int, error) {
 		user, err := s.createAccount(c, form.Email, form.Password)
-		switch {
-		case errors.Is(err, models.ErrEmailTaken):
+		if errors.Is(err, models.ErrEmailTaken) {
 			errs.Email = "An account with this email already exists. Log in instead?"
-		case errors.Is(err, errHashBusy):
-			setRetryAfter(c, hashBusyRetry)
-			status, errs.Form = http.StatusServiceUnavailable, passwordsBusy
-		case err != nil:
-			return fmt.Errorf("sign up: %w", err)
-		default:
-			if err := s.startSession(c, user.ID); err != nil {
-				return err
-			}
-			s.log.Info("user signed up", "user", user.ID)
-			s.flash(c, views.FlashSuccess, "Welcome to loadhook! Add an endpoint to start receiving events.")
-			return c.Redirect(http.StatusSeeOther, afterLogin(form.Next))
+			return http.StatusUnprocessableEntity, nil
 		}
-	}
-	// The password is never sent back into the page.
-	form.Password = ""
-	return s.render(c, status,
-		views.SignUpPage(views.AuthProps{Page: s.page(c, "Sign up", ""), Form: form, Errors: errs}))
+		if status, msg, ok := passwordRefusal(c, err); ok {
+			errs.Form = msg
+			return status, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("sign up: %w", err)
+		}
+		if err := s.startSession(c, user.ID); err != nil {
+			return 0, err
+		}
+		s.log.Info("user signed up", "user", user.ID)
+		s.flash(c, views.FlashSuccess, "Welcome to loadhook! Add an endpoint to start receiving events.")
+		return 0, c.Redirect(http.StatusSeeOther, afterLogin(form.Next))
+	})
 }
 
 // createAccount hashes the password (in a hash slot) and stores the user.
@@ -93,42 +140,26 @@ func (s *Server) showLogIn(c echo.Context) error {
 	if currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, afterLogin(next))
 	}
-	return s.render(c, http.StatusOK, views.LogInPage(views.AuthProps{Page: s.page(c, "Log in", ""), Form: forms.AuthForm{Next: next}}))
+	return s.renderAuth(c, http.StatusOK, logInPage, forms.AuthForm{Next: next}, forms.AuthErrors{})
 }
 
 // logIn checks the credentials and starts a new session. Failed attempts
 // are limited per account and per address (limiter.go).
 func (s *Server) logIn(c echo.Context) error {
-	values, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
-	}
-	form := forms.ParseAuthForm(values)
-	errs := form.ValidateLogIn()
-	status := http.StatusUnprocessableEntity
-	if !errs.Any() {
+	return s.postAuthForm(c, logInPage, (*forms.AuthForm).ValidateLogIn, func(form forms.AuthForm, errs *forms.AuthErrors) (int, error) {
 		user, err := s.checkLogIn(c, form.Email, form.Password)
-		var limited *limitedError
-		switch {
-		case err == nil:
-			if err := s.startSession(c, user.ID); err != nil {
-				return err
-			}
-			return c.Redirect(http.StatusSeeOther, afterLogin(form.Next))
-		case errors.Is(err, errWrongCredentials):
-			errs.Form = wrongCredentials
-		case errors.As(err, &limited):
-			setRetryAfter(c, limited.retryAfter)
-			status, errs.Form = http.StatusTooManyRequests, tooManyLogins
-		case errors.Is(err, errHashBusy):
-			setRetryAfter(c, hashBusyRetry)
-			status, errs.Form = http.StatusServiceUnavailable, passwordsBusy
-		default:
-			return err
+		if status, msg, ok := passwordRefusal(c, err); ok {
+			errs.Form = msg
+			return status, nil
 		}
-	}
-	form.Password = ""
-	return s.render(c, status, views.LogInPage(views.AuthProps{Page: s.page(c, "Log in", ""), Form: form, Errors: errs}))
+		if err != nil {
+			return 0, err
+		}
+		if err := s.startSession(c, user.ID); err != nil {
+			return 0, err
+		}
+		return 0, c.Redirect(http.StatusSeeOther, afterLogin(form.Next))
+	})
 }
 
 // checkLogIn counts the attempt against the address and the account, then

@@ -102,9 +102,9 @@ func (s *Server) newEndpoint(c echo.Context) error {
 // Add header and Remove buttons by showing the form again, and validates.
 // done reports that the request has been answered, or failed with err.
 func (s *Server) readEndpointPost(c echo.Context, ep *models.Endpoint) (form forms.EndpointForm, errs forms.EndpointErrors, done bool, err error) {
-	values, err := c.FormParams()
+	values, err := formParams(c)
 	if err != nil {
-		return form, errs, true, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return form, errs, true, err
 	}
 	form = forms.ParseEndpointForm(values)
 	var saved []catalog.Header

@@ -42,9 +42,9 @@ func (s *Server) leaveTrial(c echo.Context) error {
 // htmx gets only the result slot, or the whole form when the typed URL or
 // headers have errors, so that they show on their fields.
 func (s *Server) tryEndpoint(c echo.Context) error {
-	values, err := c.FormParams()
+	values, err := formParams(c)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return err
 	}
 	// The edit form names its endpoint, whose secret signs the trial; the
 	// new-endpoint form names none.

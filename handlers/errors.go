@@ -3,11 +3,14 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/views"
 	"github.com/loadhook/loadhook/webhook"
@@ -31,8 +34,9 @@ type domainError struct {
 	// err is matched with errors.Is, so wrapping with context keeps the match.
 	err    error
 	status int
-	// message is what the user reads; "" shows the message of an error
-	// with a Message method (the API's refusals), else err's own text.
+	// message is what the user reads, unless the error has a Message
+	// method (the API's refusals, withMessage) that says its own; ""
+	// shows err's own text.
 	message string
 	// retryAfter, when set, is sent as Retry-After. An error with a
 	// RetryAfter method (a rate limit's refusal) says its own wait.
@@ -49,6 +53,7 @@ var domainErrors = []domainError{
 	{err: webhook.ErrStopped, status: http.StatusServiceUnavailable, message: "loadhook is restarting. Try again in a few seconds.", retryAfter: retryAfterUnavailable},
 	{err: models.ErrUnavailable, status: http.StatusServiceUnavailable, message: "The database is unavailable just now. Try again in a few seconds.", retryAfter: retryAfterUnavailable},
 	{err: errRateLimited, status: http.StatusTooManyRequests, message: "Too many requests. Wait a moment, then try again."},
+	{err: errUnreadableForm, status: http.StatusBadRequest, message: "The form could not be read."},
 	{err: webhook.ErrEndpointDisabled, status: http.StatusConflict, message: views.SendTestDisabledNote},
 	{err: models.ErrNotRedeliverable, status: http.StatusConflict, message: msgStillDelivering},
 	// The management API's refusals (api_*.go); each carries its own
@@ -57,7 +62,67 @@ var domainErrors = []domainError{
 	{err: errInvalidInput, status: http.StatusUnprocessableEntity},
 	{err: errConflict, status: http.StatusConflict},
 	{err: errScope, status: http.StatusForbidden},
+	{err: errBadToken, status: http.StatusUnauthorized},
 }
+
+// errUnreadableForm is a posted form whose body can't be parsed.
+var errUnreadableForm = errors.New("unreadable form")
+
+// formParams reads the posted form; a body that can't be parsed is
+// errUnreadableForm, a 400.
+func formParams(c echo.Context) (url.Values, error) {
+	values, err := c.FormParams()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUnreadableForm, err)
+	}
+	return values, nil
+}
+
+// parsedForm reads the posted form with parse.
+func parsedForm[F any](c echo.Context, parse func(url.Values) F) (F, error) {
+	values, err := formParams(c)
+	if err != nil {
+		var none F
+		return none, err
+	}
+	return parse(values), nil
+}
+
+// eventRequestError is a refused event request as the table answers it
+// (SPEC.md): 400 for a body that is not well-formed JSON, 422 for one that
+// breaks a rule of the contract.
+func eventRequestError(e *catalog.RequestError) error {
+	kind := errInvalidInput
+	if e.Kind == catalog.RequestMalformed {
+		kind = errMalformedInput
+	}
+	return &inputError{kind: kind, message: e.Message, fields: e.Fields}
+}
+
+// withMessage gives err the message its answer shows, instead of its row's;
+// the status and the Retry-After stay the row's.
+func withMessage(err error, message string) error {
+	return &messageError{err: err, message: message}
+}
+
+type messageError struct {
+	err     error
+	message string
+}
+
+func (e *messageError) Error() string   { return e.err.Error() }
+func (e *messageError) Unwrap() error   { return e.err }
+func (e *messageError) Message() string { return e.message }
+
+// panicError is a panic the Recover middleware caught, with the stack it was
+// caught at; answerError logs both, once.
+type panicError struct {
+	err   error
+	stack []byte
+}
+
+// No Unwrap: whatever it panicked with, a panic is internal.
+func (e *panicError) Error() string { return "panic: " + e.err.Error() }
 
 // msgStillDelivering refuses a redelivery of a message still being attempted.
 const msgStillDelivering = "This message is still being delivered. Redeliver it once it has finished."
@@ -97,10 +162,9 @@ func answerFor(err error) errorAnswer {
 			msg := d.message
 			var says interface{ Message() string }
 			switch {
-			case msg != "":
 			case errors.As(err, &says):
 				msg = says.Message()
-			default:
+			case msg == "":
 				msg = d.err.Error()
 			}
 			a := errorAnswer{status: d.status, message: msg, retryAfter: d.retryAfter}
@@ -147,7 +211,12 @@ func (s *Server) answerError(err error, c echo.Context) {
 	}
 	a := answerFor(err)
 	if a.internal {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", a.status, "err", err)
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", a.status, "err", err}
+		var panicked *panicError
+		if errors.As(err, &panicked) {
+			attrs = append(attrs, "stack", string(panicked.stack))
+		}
+		s.log.Error("request failed", attrs...)
 		if isAPI(c) {
 			a.message = msgInternalAPI
 		}

@@ -183,3 +183,23 @@ func TestNotFoundFromHandlers(t *testing.T) {
 		t.Errorf("htmx notice = %q", got)
 	}
 }
+
+// TestPanicLoggedOnce: a panicking handler is answered 500 and logged once,
+// with its stack.
+func TestPanicLoggedOnce(t *testing.T) {
+	app := newTestApp(t)
+	logs := &recordedLogs{}
+	app.server.log = slog.New(logs)
+	e := echo.New()
+	e.HTTPErrorHandler = app.server.answerError
+	app.server.useMiddleware(e)
+	e.GET("/boom", func(echo.Context) error { panic("boom") })
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/boom", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("status = %d, want 500", rec.Code)
+	}
+	if len(logs.errors) != 1 || !strings.Contains(logs.errors[0], "boom") || !strings.Contains(logs.errors[0], "stack=") {
+		t.Errorf("logged %q, want one line with the panic and its stack", logs.errors)
+	}
+}

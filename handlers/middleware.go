@@ -23,10 +23,10 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-
 
 // useMiddleware installs what runs around every handler, outermost first.
 func (s *Server) useMiddleware(e *echo.Echo) {
+	// A panic goes on to answerError, which logs it with its stack.
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			s.log.Error("panic", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err, "stack", string(stack))
-			return err
+			return &panicError{err: err, stack: stack}
 		},
 	}))
 	e.Use(s.countRequests)

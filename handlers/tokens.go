@@ -19,12 +19,11 @@ import (
 // to that one page view and is gone from it after. Only its hash is
 // stored, and a reload of the page creates nothing.
 func (s *Server) createToken(c echo.Context) error {
-	values, err := c.FormParams()
+	form, err := parsedForm(c, forms.ParseTokenForm)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+		return err
 	}
 	user := currentUser(c)
-	form := forms.ParseTokenForm(values)
 	if errs := form.Validate(); errs.Any() {
 		props, err := s.profileProps(c)
 		if err != nil {
