@@ -22,6 +22,10 @@ const (
 	maxHeaderRows = 100
 )
 
+// TooManyHeaders is the headers field's error past MaxHeaders, whether
+// typed in or reached by "Add header".
+var TooManyHeaders = "Use at most " + strconv.Itoa(MaxHeaders) + " headers."
+
 // maskDots is the run of dots catalog.MaskValue puts in a masked value.
 const maskDots = catalog.MaskDots
 
@@ -440,7 +444,7 @@ func (f *EndpointForm) validateHeaders(errs *EndpointErrors) {
 		}
 	}
 	if count > MaxHeaders {
-		errs.Headers = "Use at most " + strconv.Itoa(MaxHeaders) + " headers."
+		errs.Headers = TooManyHeaders
 	}
 	if bad {
 		errs.Rows = rows

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -95,8 +94,7 @@ func (s *Server) requireScope(scope string, next echo.HandlerFunc) echo.HandlerF
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="loadhook", error="insufficient_scope", scope="`+scope+`"`)
 			return &scopeError{have: token.Scope, need: scope}
 		}
-		r := c.Request()
-		c.SetRequest(r.WithContext(context.WithValue(r.Context(), tokenKey{}, token)))
+		withRequestValue(c, tokenKey{}, token)
 		return next(c)
 	}
 }

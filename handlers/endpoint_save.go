@@ -58,7 +58,7 @@ func (s *Server) renderEndpointPage(c echo.Context, status int, ep *models.Endpo
 func headerAction(form *forms.EndpointForm, errs *forms.EndpointErrors, action string) bool {
 	if action == "add-header" {
 		if !form.AddHeader() {
-			errs.Headers = fmt.Sprintf("Use at most %d headers.", forms.MaxHeaders)
+			errs.Headers = forms.TooManyHeaders
 		}
 		return true
 	}

@@ -141,10 +141,16 @@ func (s *Server) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return fmt.Errorf("load session user: %w", err)
 		}
-		r := c.Request()
-		c.SetRequest(r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+		withRequestValue(c, userKey{}, u)
 		return next(c)
 	}
+}
+
+// withRequestValue puts v into the request's context under key, for the
+// handlers a middleware lets through.
+func withRequestValue(c echo.Context, key, v any) {
+	r := c.Request()
+	c.SetRequest(r.WithContext(context.WithValue(r.Context(), key, v)))
 }
 
 // currentUser returns the signed-in user, or nil.
