@@ -60,7 +60,8 @@ func conflict(message string) error {
 // msgFixFields heads a 422 whose fields say what to fix.
 const msgFixFields = "Some fields can't be used; fix them and send again."
 
-// readAPIBody reads a management API request body, at most maxAPIBody.
+// readAPIBody reads an API request body (events and management), at most
+// maxAPIBody.
 func readAPIBody(c echo.Context) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxAPIBody))
 	var tooBig *http.MaxBytesError
