@@ -25,12 +25,8 @@ var StatusClasses = []StatusClass{
 // Answered reports whether the class is one of HTTP answers.
 func (c StatusClass) Answered() bool { return c.Max > 0 }
 
-// Contains reports whether an HTTP status is of the class; never for
-// "none", which holds no status.
-func (c StatusClass) Contains(status int) bool { return status >= c.Min && status < c.Max }
-
 // SuccessStatus reports whether an HTTP status delivers a message: 2xx.
-func SuccessStatus(status int) bool { return statusSuccess.Contains(status) }
+func SuccessStatus(status int) bool { return status >= statusSuccess.Min && status < statusSuccess.Max }
 
 func (c StatusClass) value() string { return c.Value }
 

@@ -26,9 +26,6 @@ const (
 // typed in or reached by "Add header".
 var TooManyHeaders = "Use at most " + strconv.Itoa(MaxHeaders) + " headers."
 
-// maskDots is the run of dots catalog.MaskValue puts in a masked value.
-const maskDots = catalog.MaskDots
-
 // HeaderRow is one row of the custom headers table, as typed.
 type HeaderRow struct {
 	Name  string
@@ -473,7 +470,7 @@ func checkHeaderValue(value string) string {
 	if catalog.CheckText(value, "\t") == catalog.TextControl {
 		return "Header values can't contain control characters."
 	}
-	if strings.Contains(value, maskDots) {
+	if strings.Contains(value, catalog.MaskDots) {
 		return "Type the whole new value: a masked value can't be edited in part."
 	}
 	return ""

@@ -72,7 +72,7 @@ func deliveryRows(msgs []models.Message) []views.DeliveryRow {
 			LastDuration: time.Duration(m.LastDurationMs) * time.Millisecond,
 			CreatedAt:    m.CreatedAt, NextAttemptAt: m.NextAttemptAt, WaitingFor: m.WaitingFor,
 			Redelivered: redelivered(m),
-			Blocked:     m.LastErrorClass == webhook.ClassBlocked, Disabled: m.LastErrorClass == webhook.ClassDisabled,
+			Blocked:     m.LastErrorClass == catalog.ClassBlocked, Disabled: m.LastErrorClass == catalog.ClassDisabled,
 		}
 	}
 	return rows

@@ -14,13 +14,12 @@ import (
 // (BENCHMARKS.md). SQLite, in process, keeps one statement per message,
 // prepared once per batch.
 func saveMessageStates(tx *gorm.DB, msgs []*Message) error {
-	if IsSQLite(tx) {
-		return saveMessageStatesSQLite(tx, msgs)
-	}
-	switch len(msgs) {
-	case 0:
+	switch {
+	case len(msgs) == 0:
 		return nil
-	case 1:
+	case IsSQLite(tx):
+		return saveMessageStatesSQLite(tx, msgs)
+	case len(msgs) == 1:
 		return saveMessageState(tx, msgs[0])
 	}
 	now := time.Now().UTC()
@@ -63,9 +62,6 @@ WHERE messages.id = v.id AND messages.id = ANY($1::text[])`,
 // the transaction: GORM's reflection over the model cost more per delivery
 // than SQLite's work on the row (BENCHMARKS.md).
 func saveMessageStatesSQLite(tx *gorm.DB, msgs []*Message) error {
-	if len(msgs) == 0 {
-		return nil
-	}
 	ctx := tx.Statement.Context
 	stmt, err := tx.Statement.ConnPool.PrepareContext(ctx, `UPDATE messages SET state = ?, attempts = ?, max_attempts = ?,
 	first_attempt_at = ?, next_attempt_at = ?, last_status = ?, last_error_class = ?, last_duration_ms = ?, updated_at = ?

@@ -13,7 +13,7 @@ import (
 // The micro-benchmarks of the delivery path. `make bench` runs them; the
 // end-to-end numbers are cmd/loadbench's (BENCHMARKS.md).
 
-func sampleInput(b *testing.B, eventType string) catalog.EventInput {
+func sampleInput(b testing.TB, eventType string) catalog.EventInput {
 	b.Helper()
 	in, err := catalog.SampleEvent(eventType, "https://loadhook.example", time.Date(2025, 7, 3, 14, 30, 0, 0, time.UTC))
 	if err != nil {
@@ -25,7 +25,7 @@ func sampleInput(b *testing.B, eventType string) catalog.EventInput {
 // unorderedInput is sampleInput with no test run: published again and
 // again, the sample's one testRunId would chain every message behind the
 // last (order per test run), and the benchmark would measure that chain.
-func unorderedInput(b *testing.B, eventType string) catalog.EventInput {
+func unorderedInput(b testing.TB, eventType string) catalog.EventInput {
 	in := sampleInput(b, eventType)
 	in.Metadata = maps.Clone(in.Metadata)
 	in.Metadata[catalog.TestRunKey] = ""

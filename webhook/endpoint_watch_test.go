@@ -51,11 +51,7 @@ func TestEndpointCacheCurrent(t *testing.T) {
 	}
 }
 
-// TestEndpointWatchForgetsChangedEndpoints runs the engine on Postgres and
-// checks that disabling an endpoint drops it from the cache through the
-// change notice, so the next lookup reads the stored row, and that entries
-// are current while the watch listens. On SQLite nothing is current.
-// Every way an endpoint changes drops it from the cache at once, so the
+// TestEndpointWatchForgetsChangedEndpoints: every way an endpoint changes drops it from the cache at once, so the
 // worker may trust an entry it calls current: on Postgres through the
 // trigger's notice, on SQLite through the store's write callbacks.
 func TestEndpointWatchForgetsChangedEndpoints(t *testing.T) {
@@ -76,6 +72,7 @@ func TestEndpointWatchForgetsChangedEndpoints(t *testing.T) {
 		}
 	}
 	ctx := t.Context()
+	disabled := func(got *models.Endpoint, err error) bool { return err == nil && !got.Enabled }
 	for _, tc := range []struct {
 		name   string
 		change func(ep *models.Endpoint) error
@@ -83,13 +80,13 @@ func TestEndpointWatchForgetsChangedEndpoints(t *testing.T) {
 		check func(got *models.Endpoint, err error) bool
 	}{
 		{"disabled by the user", func(ep *models.Endpoint) error { return e.store.SetEndpointEnabled(ctx, e.userID, ep.ID, false) },
-			func(got *models.Endpoint, err error) bool { return err == nil && !got.Enabled }},
+			disabled},
 		{"disabled by the engine", func(ep *models.Endpoint) error { return e.store.DisableEndpoint(ctx, ep.ID, "410") },
-			func(got *models.Endpoint, err error) bool { return err == nil && !got.Enabled }},
+			disabled},
 		{"auto-disabled", func(ep *models.Endpoint) error {
 			_, err := e.store.AutoDisableEndpoint(ctx, ep.ID, "failing", time.Now().Add(time.Hour), time.Now())
 			return err
-		}, func(got *models.Endpoint, err error) bool { return err == nil && !got.Enabled }},
+		}, disabled},
 		{"edited", func(ep *models.Endpoint) error {
 			edited := *ep
 			edited.URL = "http://127.0.0.1:9/edited"

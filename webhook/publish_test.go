@@ -2,13 +2,11 @@ package webhook
 
 import (
 	"errors"
-	"maps"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/internal/testdb"
 	"github.com/loadhook/loadhook/models"
 )
@@ -26,14 +24,9 @@ func TestPublishWhileDatabaseLocked(t *testing.T) {
 	}
 	rec := &receiver{}
 	e.addEndpoint(t, serve(t, rec).URL)
-	in, err := catalog.SampleEvent("TEST_STARTED", "https://loadhook.example", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	// No test run: the sample's one run would send every message in turn
 	// behind the last (order per test run), which is not under test here.
-	in.Metadata = maps.Clone(in.Metadata)
-	in.Metadata[catalog.TestRunKey] = ""
+	in := unorderedInput(t, "TEST_STARTED")
 
 	type result struct {
 		pub *Published
