@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ import (
 // event's health figures and chart then count the test once it is
 // delivered, without a reload.
 func TestBrowserOverviewConfirmationsInView(t *testing.T) {
-	app, ctx, receiverURL := deliveringBrowserApp(t, nil)
+	app, ctx, receiverURL := deliveringBrowserApp(t, answer(http.StatusNoContent))
 	browserSignUp(t, ctx, app.srv.URL, "confirm@example.com")
 	user := app.user("confirm@example.com")
 	id := app.seedEndpoint(user.ID, receiverURL+"/hook")
@@ -78,7 +79,6 @@ func TestBrowserOverviewConfirmationsInView(t *testing.T) {
 			}
 		}
 	}
-	setScripts(t, ctx, true)
 }
 
 // waitAllDelivered waits until no message is pending or retrying.
@@ -223,7 +223,6 @@ func TestBrowserRevealFillsSnippets(t *testing.T) {
 	}
 
 	setScripts(t, ctx, false)
-	defer setScripts(t, ctx, true)
 	do(t, ctx, "reveal without scripts", chromedp.Navigate(overview), chromedp.WaitReady(tid("reveal-secret")),
 		chromedp.Click(tid("reveal-secret")), chromedp.WaitReady(tid("secret-page")))
 	if got := strings.Join(run(t, ctx, "read the secret page's snippets", snippets), "|"); got != want {

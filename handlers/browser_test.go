@@ -101,14 +101,11 @@ func waitFor(t *testing.T, ctx context.Context, what, js string) {
 }
 
 // deliveringBrowserApp is a test app whose engine delivers to a receiver on
-// 127.0.0.1 that answers with answer (nil: 204), and a browser for it; it
+// 127.0.0.1 that answers with answer, and a browser for it; it
 // returns the receiver's URL. The receiver stays up until the engine has
 // stopped.
 func deliveringBrowserApp(t *testing.T, answer http.HandlerFunc) (*testApp, context.Context, string) {
 	t.Helper()
-	if answer == nil {
-		answer = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }
-	}
 	receiver := httptest.NewServer(answer)
 	t.Cleanup(receiver.Close)
 	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
@@ -159,7 +156,7 @@ func fillEndpointForm(url, description string, headers [][2]string, events ...st
 // the health block catches up with, confirmations in view), edit it on its
 // own page, disable it from the overview, and delete it.
 func TestBrowserEndpointLifecycle(t *testing.T) {
-	app, ctx, receiverURL := deliveringBrowserApp(t, nil)
+	app, ctx, receiverURL := deliveringBrowserApp(t, answer(http.StatusNoContent))
 	base := app.srv.URL
 	hookURL := receiverURL + "/hooks/loadhook"
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -52,7 +51,7 @@ func countDialogs(t *testing.T, ctx context.Context) *atomic.Int32 {
 // redelivers it from the detail page and watches the fourth attempt appear.
 func TestBrowserDeliveryLog(t *testing.T) {
 	var calls atomic.Int32
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	app, ctx, receiverURL := deliveringBrowserApp(t, func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) <= 2 {
 			w.WriteHeader(http.StatusInternalServerError)
 			io.WriteString(w, "not yet")
@@ -60,10 +59,7 @@ func TestBrowserDeliveryLog(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusOK)
 		io.WriteString(w, "thanks")
-	}))
-	defer receiver.Close()
-	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
-	ctx := newBrowser(t)
+	})
 	base := app.srv.URL
 
 	// Record Content-Security-Policy violations on every page: the pages
@@ -85,7 +81,7 @@ func TestBrowserDeliveryLog(t *testing.T) {
 	do(t, ctx, "add an endpoint",
 		chromedp.Navigate(base+"/profile/integrations/webhook/endpoints/new"),
 		chromedp.WaitVisible(tid("endpoint-form")),
-		chromedp.SendKeys(chromedp.ID("url"), receiver.URL+"/hook"),
+		chromedp.SendKeys(chromedp.ID("url"), receiverURL+"/hook"),
 		chromedp.Click(tid("event-TEST_STARTED")),
 		chromedp.Click(tid("save-endpoint")),
 		chromedp.WaitVisible(tid("send-test-form")),

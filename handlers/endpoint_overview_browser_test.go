@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -52,22 +51,12 @@ func (r *idReceiver) seen() []string {
 // while it was off, to a receiver on 127.0.0.1.
 func TestBrowserFailingAutoDisableAndReplay(t *testing.T) {
 	rec := &idReceiver{}
-	receiver := httptest.NewServer(rec)
-	defer receiver.Close()
-	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
-	ctx := newBrowser(t)
+	app, ctx, receiverURL := deliveringBrowserApp(t, rec.ServeHTTP)
 	base := app.srv.URL
 
-	do(t, ctx, "sign up",
-		chromedp.Navigate(base+"/signup"),
-		chromedp.WaitVisible(tid("signup-form")),
-		chromedp.SendKeys(chromedp.ID("email"), "failing@example.com"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-		chromedp.Click(tid("signup-submit")),
-		chromedp.WaitVisible(tid("empty-state")),
-	)
+	browserSignUp(t, ctx, base, "failing@example.com")
 	user := app.user("failing@example.com")
-	ep := &models.Endpoint{UserID: user.ID, URL: receiver.URL + "/hooks", Description: "Flaky receiver", Events: "TEST_STARTED,PROJECT_CREATED",
+	ep := &models.Endpoint{UserID: user.ID, URL: receiverURL + "/hooks", Description: "Flaky receiver", Events: "TEST_STARTED,PROJECT_CREATED",
 		Enabled: true, Secret: catalog.GenerateSecret(), CreatedAt: time.Now().UTC().Add(-48 * time.Hour)}
 	if err := app.store.CreateEndpoint(context.Background(), ep); err != nil {
 		t.Fatal(err)

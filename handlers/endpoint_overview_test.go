@@ -15,9 +15,7 @@ import (
 // Opening an endpoint shows the overview; its Disable and Enable come back
 // to it, the list's go back to the list.
 func TestEndpointOverviewAndToggleReturn(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	id := c.createEndpoint(validEndpoint())
+	_, c, _, id := adaWithSavedEndpoint(t)
 
 	page := c.get(endpointPath(id, "")).wantStatus(http.StatusOK)
 	if page.testid("endpoint-overview").Length() != 1 || page.testid("endpoint-form").Length() != 0 {
@@ -61,9 +59,7 @@ func TestEndpointHealthFragment(t *testing.T) {
 // htmx's answer to Send test event carries the health block out of band,
 // polling until the test has finished.
 func TestSendTestEventRefreshesHealth(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	id := c.createEndpoint(validEndpoint())
+	_, c, _, id := adaWithSavedEndpoint(t)
 	c.headers.Set("HX-Request", "true")
 	res := c.post(endpointPath(id, "test"), url.Values{"event_type": {"TEST_STARTED"}}).wantStatus(http.StatusOK)
 	health := res.testid("endpoint-health")

@@ -9,10 +9,8 @@ import (
 // read, so both answer the Add header button and an invalid form the same
 // way, and neither saves anything for them.
 func TestEndpointPostOpening(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	id := c.createEndpoint(validEndpoint())
-	saved, err := app.store.Endpoint(t.Context(), app.user("ada@example.com").ID, id)
+	app, c, userID, id := adaWithSavedEndpoint(t)
+	saved, err := app.store.Endpoint(t.Context(), userID, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +37,7 @@ func TestEndpointPostOpening(t *testing.T) {
 	if n := app.count("endpoints"); n != 1 {
 		t.Errorf("endpoints = %d, want only the first", n)
 	}
-	after, err := app.store.Endpoint(t.Context(), app.user("ada@example.com").ID, id)
+	after, err := app.store.Endpoint(t.Context(), userID, id)
 	if err != nil {
 		t.Fatal(err)
 	}

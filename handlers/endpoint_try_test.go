@@ -364,9 +364,7 @@ func TestTryEndpointOfAnotherUserIsNotFound(t *testing.T) {
 // Without JavaScript the address bar shows the trial's address after a
 // trial; opening it leads back to the form, not to "method not allowed".
 func TestTryEndpointAddressOpenedLeadsToTheForm(t *testing.T) {
-	app := newTestApp(t)
-	ada := app.signUp("ada@example.com")
-	ep := app.seedEndpoint(app.user("ada@example.com").ID, "https://93.184.215.14/a")
+	app, ada, _, ep := adaWithEndpoint(t)
 	ada.get(tryPath).wantRedirect(paths.NewEndpoint)
 	edited := views.TryProps{EndpointID: ep}.Address()
 	ada.get(edited).wantRedirect(paths.WithID(paths.EndpointEdit, ep))

@@ -119,9 +119,7 @@ func TestToggleEndpoint(t *testing.T) {
 }
 
 func TestDeleteEndpointAsksFirst(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	id := c.createEndpoint(validEndpoint())
+	app, c, _, id := adaWithSavedEndpoint(t)
 
 	// Without JavaScript the first post (and the GET) show a confirmation page.
 	for _, res := range []*response{c.post(endpointPath(id, "delete"), nil), c.get(endpointPath(id, "delete"))} {
@@ -145,10 +143,8 @@ func TestDeleteEndpointAsksFirst(t *testing.T) {
 }
 
 func TestRevealSecret(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	id := c.createEndpoint(validEndpoint())
-	ep, _ := app.store.Endpoint(context.Background(), app.user("ada@example.com").ID, id)
+	app, c, userID, id := adaWithSavedEndpoint(t)
+	ep, _ := app.store.Endpoint(context.Background(), userID, id)
 
 	overview := c.get(endpointPath(id, ""))
 	if strings.Contains(overview.body, ep.Secret) {
@@ -262,11 +258,9 @@ func TestCrossUserAccess(t *testing.T) {
 // TestEncryptionAtRest reads the raw columns: header values and secrets
 // never appear in plain text.
 func TestEncryptionAtRest(t *testing.T) {
-	app := newTestApp(t)
-	c := app.signUp("ada@example.com")
-	id := c.createEndpoint(validEndpoint())
+	app, c, userID, id := adaWithSavedEndpoint(t)
 	c.post(endpointPath(id, "secret/rotate"), nil).wantRedirect(endpointPath(id, ""))
-	ep, _ := app.store.Endpoint(context.Background(), app.user("ada@example.com").ID, id)
+	ep, _ := app.store.Endpoint(context.Background(), userID, id)
 
 	var raw struct {
 		HeadersSealed        []byte

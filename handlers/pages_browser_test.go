@@ -59,7 +59,7 @@ func seedBrowserAccount(t *testing.T, ctx context.Context, app *testApp, email s
 func TestBrowserPhoneWidth(t *testing.T) {
 	app := newTestApp(t)
 	ctx := newBrowser(t)
-	do(t, ctx, "emulate a phone", chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile))
+	emulateWidth(t, ctx, phoneWidth)
 	_, id, msgID := seedBrowserAccount(t, ctx, app, "a.long.address.for.a.phone@example.com")
 	pages := []string{
 		"/profile/integrations/webhook",

@@ -7,7 +7,6 @@ import (
 	"hash/fnv"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync"
@@ -35,16 +34,13 @@ func TestBrowserDeliveryScreenshots(t *testing.T) {
 	if os.Getenv("LOADHOOK_SCREENSHOTS") == "" {
 		t.Skip("set LOADHOOK_SCREENSHOTS=1 (make screenshots) to regenerate the delivery log screenshots")
 	}
-	receiver := httptest.NewServer(newScreenshotReceiver())
-	defer receiver.Close()
-	app := newTestAppWith(t, appOptions{allowedHosts: "loopback", startEngine: true})
-	ctx := newBrowser(t)
+	app, ctx, receiverURL := deliveringBrowserApp(t, newScreenshotReceiver().ServeHTTP)
 	base := app.srv.URL
 	bg := context.Background()
 
 	browserSignUp(t, ctx, base, "screenshots@example.com")
 	uid := app.user("screenshots@example.com").ID
-	ep := &models.Endpoint{UserID: uid, URL: receiver.URL + "/hooks/loadhook", Description: "Load test alerts for the checkout team",
+	ep := &models.Endpoint{UserID: uid, URL: receiverURL + "/hooks/loadhook", Description: "Load test alerts for the checkout team",
 		Events: "TEST_STARTED,TEST_FINISH,TEST_FAILED", Enabled: true, Secret: catalog.GenerateSecret(),
 		Headers: []catalog.Header{{Name: "X-Team", Value: "checkout"}, {Name: "Authorization", Value: "Bearer screenshot-secret-123"}}}
 	if err := app.store.CreateEndpoint(bg, ep); err != nil {
