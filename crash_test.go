@@ -335,10 +335,20 @@ func TestCrashLosesNoAcceptedMessage(t *testing.T) {
 		defer close(posted)
 		poster.run(t.Context(), srv.URL, 8)
 	}()
+	// Kill once killAfter have arrived and more are accepted than arrived:
+	// a delivery that keeps pace with the posts can leave a moment with
+	// nothing in flight, and a kill then tests nothing.
 	deadline := time.Now().Add(60 * time.Second)
-	for f.recv.arrivals.Load() < killAfter {
+	for {
+		arrived := f.recv.arrivals.Load()
+		poster.mu.Lock()
+		inFlight := int64(len(poster.accepted)) > arrived
+		poster.mu.Unlock()
+		if arrived >= killAfter && inFlight {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d deliveries arrived in 60 s", f.recv.arrivals.Load())
+			t.Fatalf("in 60 s, no moment with %d arrivals and messages in flight (%d arrived)", killAfter, arrived)
 		}
 		time.Sleep(time.Millisecond)
 	}
