@@ -34,6 +34,12 @@ const (
 	DefaultUserAgent    = "loadhook/dev"
 )
 
+// FetchCooldown is the least time between two fetches of the queue: under
+// load a fetch takes the jobs of several commits. 20 ms fetched more per
+// fetch and cost less, but first attempts at light load waited for it
+// (BENCHMARKS.md).
+const FetchCooldown = 5 * time.Millisecond
+
 // Config tunes the engine; zero values take the defaults.
 type Config struct {
 	// Source is the payload's "source" field (default catalog.DefaultSource).
@@ -163,7 +169,7 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	riverCfg := &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
-		FetchCooldown:     5 * time.Millisecond,
+		FetchCooldown:     FetchCooldown,
 		FetchPollInterval: cfg.PollInterval,
 		// An attempt lasts at most 10 s; a job running much longer than that
 		// belongs to a process that died, and is rescued.

@@ -114,6 +114,12 @@ func (b *bench) run(ctx context.Context) error {
 	for p := range strings.SplitSeq(b.opts.phases, ",") {
 		want[strings.TrimSpace(p)] = true
 	}
+	if want["queue"] {
+		b.phase = "queue"
+		if err := b.queueAlone(ctx); err != nil {
+			return fmt.Errorf("queue: %w", err)
+		}
+	}
 	if want["drain"] {
 		b.phase = "drain"
 		if err := b.drain(ctx); err != nil {

@@ -22,7 +22,7 @@ type row struct {
 
 // phaseRank is the report's order of the phases.
 func phaseRank(phase string) int {
-	return slices.Index([]string{"idle", "baseline", "light", "throughput", "drain", "retry", "isolation", "summary"}, phase)
+	return slices.Index([]string{"idle", "baseline", "light", "throughput", "queue", "drain", "retry", "isolation", "summary"}, phase)
 }
 
 // addRate adds a row whose result is a rate to compare with the baseline.

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/loadhook/loadhook/models"
+	"github.com/loadhook/loadhook/webhook"
+)
+
+// queueGroup is how many jobs one insert commits in the queue phase: about
+// what one of the engine's publish batches held in the throughput phase
+// (20,000 events in about 2,550 commits at API concurrency 16).
+const queueGroup = 8
+
+// queueAlone measures River by itself, in this process, on a fresh database
+// of the kind under test: as many jobs as the throughput phase has events,
+// of a worker that does nothing, inserted queueGroup to a commit from as
+// many goroutines as the API has connections, then fetched and completed
+// by a client with the engine's queue settings. Every delivery costs at
+// least this much while River is the queue, so it is the floor the
+// engine's cost per delivery is compared to.
+func (b *bench) queueAlone(ctx context.Context) error {
+	dsn, err := b.freshDB("queue")
+	if err != nil {
+		return err
+	}
+	db, err := models.Open(dsn)
+	if err != nil {
+		return err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	defer sqlDB.Close()
+	store := models.NewStore(db, nil)
+	if err := webhook.MigrateQueue(ctx, store); err != nil {
+		return err
+	}
+	var postmaster int
+	var driver riverdriver.Driver[*sql.Tx]
+	if store.IsSQLite() {
+		driver = pollOnlySQLite{riversqlite.New(sqlDB)}
+	} else {
+		if postmaster, err = postmasterOf(ctx, dsn); err != nil {
+			return err
+		}
+		pool, err := pgxpool.New(ctx, dsn+"?pool_max_conns=2")
+		if err != nil {
+			return fmt.Errorf("open the queue listener: %w", err)
+		}
+		defer pool.Close()
+		driver = riverdatabasesql.NewWithPgxListener(sqlDB, pool)
+	}
+
+	n := b.opts.events
+	var worked atomic.Int64
+	workers := river.NewWorkers()
+	river.AddWorker(workers, river.WorkFunc(func(context.Context, *river.Job[noopArgs]) error {
+		worked.Add(1)
+		return nil
+	}))
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: webhook.DefaultWorkers}},
+		Workers:                     workers,
+		FetchCooldown:               webhook.FetchCooldown,
+		CompletedJobRetentionPeriod: time.Hour,
+		Logger:                      slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return fmt.Errorf("create queue client: %w", err)
+	}
+	if err := client.Start(ctx); err != nil {
+		return fmt.Errorf("start queue client: %w", err)
+	}
+	defer client.Stop(context.Background())
+
+	cpu0, pg0 := selfCPU(), postgresCPUOf(postmaster)
+	start := time.Now()
+	var next atomic.Int64
+	var failed atomic.Pointer[error]
+	var wg sync.WaitGroup
+	group := make([]river.InsertManyParams, queueGroup)
+	for i := range group {
+		group[i] = river.InsertManyParams{Args: noopArgs{}}
+	}
+	for range b.opts.concurrency {
+		wg.Go(func() {
+			for next.Add(queueGroup) <= int64(n) {
+				if _, err := client.InsertManyFast(ctx, group); err != nil {
+					failed.Store(&err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		return fmt.Errorf("insert jobs: %w", *err)
+	}
+	inserted := int64(n / queueGroup * queueGroup)
+	deadline := time.Now().Add(5 * time.Minute)
+	for worked.Load() < inserted || countCompleted(ctx, sqlDB) < inserted {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("queue phase: %d of %d jobs worked in 5 minutes", worked.Load(), inserted)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	wall := time.Since(start)
+	cpu, pg := selfCPU()-cpu0, postgresCPUOf(postmaster)-pg0
+	perJob := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(inserted) }
+	split := ""
+	if postmaster != 0 {
+		split = fmt.Sprintf(": harness %.0f + Postgres %.0f", perJob(cpu), perJob(pg))
+	}
+	b.addRate(fmt.Sprintf("River alone: %s jobs that do nothing, %d per insert, fetched and completed (the floor of a delivery)", thousands(float64(inserted)), queueGroup),
+		fmt.Sprintf("**%s jobs/s**; **%.0f µs CPU per job**%s", thousands(float64(inserted)/wall.Seconds()), perJob(cpu+pg), split),
+		float64(inserted)/wall.Seconds())
+	return nil
+}
+
+// noopArgs is the queue phase's job.
+type noopArgs struct{}
+
+func (noopArgs) Kind() string { return "loadbench_noop" }
+
+// pollOnlySQLite is River's SQLite driver without its emulated listener, as
+// the engine runs it (webhook/wake.go): River then wakes its producer after
+// each insert made outside a transaction, as the queue phase's are.
+type pollOnlySQLite struct{ *riversqlite.Driver }
+
+func (pollOnlySQLite) SupportsListener() bool     { return false }
+func (pollOnlySQLite) SupportsListenNotify() bool { return false }
+
+// countCompleted is how many jobs the completer has recorded as completed.
+func countCompleted(ctx context.Context, db *sql.DB) int64 {
+	var n int64
+	_ = db.QueryRowContext(ctx, "SELECT count(*) FROM river_job WHERE state = 'completed'").Scan(&n)
+	return n
+}
+
+// selfCPU is this process's CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// postgresCPUOf is postgresCPU, 0 on SQLite (postmaster 0) or if unreadable.
+func postgresCPUOf(postmaster int) time.Duration {
+	if postmaster == 0 {
+		return 0
+	}
+	d, _ := postgresCPU(postmaster)
+	return d
+}
