@@ -50,7 +50,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.retryEvents, "retry-events", 50, "messages whose receiver fails three times, for retry lateness")
 	fs.IntVar(&o.hangEvents, "hang-events", 100, "messages queued for the hanging endpoint in the isolation phase")
 	fs.IntVar(&o.healthy, "healthy-events", 20, "messages to the healthy endpoint while the other hangs")
-	fs.StringVar(&o.phases, "phases", "idle,baseline,light,throughput,drain,retry,isolation", "phases to run, comma-separated (drain: delivery alone, from a backlog published before a second server starts; queue: River alone, jobs that do nothing, in this process)")
+	fs.StringVar(&o.phases, "phases", "idle,baseline,light,throughput,queue,drain,retry,isolation", "phases to run, comma-separated (drain: delivery alone, from a backlog published before a second server starts; queue: River alone, jobs that do nothing, in this process)")
 	fs.Func("env", "server setting as KEY=VALUE, e.g. LOADHOOK_WORKERS=200 (repeatable)", func(v string) error {
 		if !strings.HasPrefix(v, "LOADHOOK_") || !strings.Contains(v, "=") {
 			return errors.New("want LOADHOOK_NAME=value")
