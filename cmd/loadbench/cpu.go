@@ -21,11 +21,7 @@ type cpuSample struct {
 }
 
 func (b *bench) cpu() cpuSample {
-	s := cpuSample{machine: machineCPU()}
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
-		s.harness = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
+	s := cpuSample{machine: machineCPU(), harness: selfCPU()}
 	if srv, ok := b.srv.(*inProcServer); ok {
 		st := srv.dbStats()
 		s.dbWait, s.dbWaits, s.inProcess = st.WaitDuration, st.WaitCount, true
@@ -57,6 +53,15 @@ func (s cpuSample) describe(wall time.Duration, deliveries int) string {
 	}
 	return fmt.Sprintf("server %.1f s (%.2f cores, %.0f µs per delivery%s); harness + receiver %.1f s (%.2f cores); other processes %.2f cores",
 		s.server.Seconds(), cores(s.server), perDelivery(s.server), split, s.harness.Seconds(), cores(s.harness), cores(other))
+}
+
+// selfCPU is this process's CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // cpuOf is the server's CPU time so far, or 0 when it cannot be told.
