@@ -11,7 +11,7 @@ import (
 
 // openTestStore opens a fresh store: SQLite, or Postgres when
 // LOADHOOK_TEST_POSTGRES is set.
-func openTestStore(t *testing.T) *Store {
+func openTestStore(t testing.TB) *Store {
 	t.Helper()
 	db, err := Open(testdb.DSN(t, os.Getenv))
 	if err != nil {

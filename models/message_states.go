@@ -62,26 +62,25 @@ WHERE messages.id = v.id`,
 	return nil
 }
 
-// saveMessageStatesSQLite runs one prepared UPDATE per message, straight on
-// the transaction: GORM's reflection over the model cost more per delivery
-// than SQLite's work on the row (BENCHMARKS.md).
+// saveMessageStatesSQLite runs one UPDATE per message, straight on the
+// transaction: GORM's reflection over the model cost more per delivery
+// than SQLite's work on the row (BENCHMARKS.md). The driver keeps the
+// statement prepared between calls (_stmt_cache_size in Open); preparing it
+// here would parse it again for every batch, a batch of one at light load.
 func saveMessageStatesSQLite(tx *gorm.DB, msgs []*Message) error {
 	ctx := tx.Statement.Context
-	stmt, err := tx.Statement.ConnPool.PrepareContext(ctx, `UPDATE messages SET state = ?, attempts = ?, max_attempts = ?,
-	first_attempt_at = ?, next_attempt_at = ?, last_status = ?, last_error_class = ?, last_duration_ms = ?, updated_at = ?
-WHERE id = ?`)
-	if err != nil {
-		return fmt.Errorf("prepare the state update of %d messages: %w", len(msgs), err)
-	}
-	defer stmt.Close()
 	now := time.Now().UTC()
 	for _, msg := range msgs {
 		msg.UpdatedAt = now
-		_, err := stmt.ExecContext(ctx, msg.State, msg.Attempts, msg.MaxAttempts, msg.FirstAttemptAt, msg.NextAttemptAt,
-			msg.LastStatus, msg.LastErrorClass, msg.LastDurationMs, now, msg.ID)
+		_, err := tx.Statement.ConnPool.ExecContext(ctx, sqliteStateUpdate, msg.State, msg.Attempts, msg.MaxAttempts,
+			msg.FirstAttemptAt, msg.NextAttemptAt, msg.LastStatus, msg.LastErrorClass, msg.LastDurationMs, now, msg.ID)
 		if err != nil {
 			return fmt.Errorf("save state of %s: %w", msg.ID, err)
 		}
 	}
 	return nil
 }
+
+const sqliteStateUpdate = `UPDATE messages SET state = ?, attempts = ?, max_attempts = ?,
+	first_attempt_at = ?, next_attempt_at = ?, last_status = ?, last_error_class = ?, last_duration_ms = ?, updated_at = ?
+WHERE id = ?`
