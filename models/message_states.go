@@ -11,8 +11,7 @@ import (
 // saveMessageState does for one. On Postgres that is one UPDATE for the
 // whole batch, its values passed as arrays: a statement per message cost a
 // round trip and a statement's overhead in both processes per delivery
-// (BENCHMARKS.md). SQLite, in process, keeps one statement per message,
-// prepared once per batch.
+// (BENCHMARKS.md). SQLite, in process, keeps one statement per message.
 func saveMessageStates(tx *gorm.DB, msgs []*Message) error {
 	switch {
 	case len(msgs) == 0:
