@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,12 +32,17 @@ type options struct {
 	distinctRuns bool
 	idle         time.Duration
 	profilePhase string
+	// against is a second server binary, run in turn with server.
+	against string
+	rounds  int
 }
 
 func parseFlags(args []string) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
 	fs.StringVar(&o.server, "server", "", "loadhook binary to run as the server under test")
+	fs.StringVar(&o.against, "against", "", "a second loadhook binary: run the phases on -server and on it in turn, -rounds times each, and end with their throughput and CPU per delivery side by side")
+	fs.IntVar(&o.rounds, "rounds", 2, "with -against, how many runs of each binary, alternately")
 	fs.BoolVar(&o.inProcess, "inprocess", false, "run the server stack inside this process (for -cpuprofile) instead of -server")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the -profile-phase phase (needs -inprocess); server goroutines are labelled side=server")
 	fs.StringVar(&o.profilePhase, "profile-phase", "throughput", "the phase -cpuprofile covers: idle, light, throughput or drain")
@@ -77,6 +83,9 @@ func parseFlags(args []string) (*options, error) {
 	}
 	if o.inProcess && o.instances > 1 {
 		return nil, errors.New("-inprocess runs one server")
+	}
+	if o.against != "" && (o.inProcess || o.rounds < 1 || !slices.ContainsFunc(strings.Split(o.phases, ","), func(p string) bool { return strings.TrimSpace(p) == "throughput" })) {
+		return nil, errors.New("-against compares two server processes: it needs -server, the throughput phase and -rounds of at least 1, and not -inprocess")
 	}
 	if o.endpoints < 1 || o.events < 1 || o.concurrency < 1 || o.baselineConc < 1 || o.lightRate < 1 {
 		return nil, errors.New("counts and rates must be at least 1")

@@ -46,12 +46,23 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	b := &bench{opts: opts, log: log}
-	pprof.Do(ctx, pprof.Labels("side", "harness"), func(ctx context.Context) { err = b.run(ctx) })
+	if opts.against != "" {
+		err = compare(ctx, opts, log)
+	} else {
+		_, err = runOnce(ctx, opts, log)
+	}
 	if err != nil {
 		log.Error("benchmark failed", "err", err)
 		os.Exit(1)
 	}
+}
+
+// runOnce runs the phases once, against opts.server, and reports them.
+func runOnce(ctx context.Context, opts *options, log *slog.Logger) (outcome, error) {
+	b := &bench{opts: opts, log: log}
+	var err error
+	pprof.Do(ctx, pprof.Labels("side", "harness"), func(ctx context.Context) { err = b.run(ctx) })
+	return b.outcome, err
 }
 
 // bench is one run: the receiver, the server and what was measured.
@@ -80,6 +91,8 @@ type bench struct {
 	idleCores    float64 // the server's CPU with no traffic, in cores
 	// cleanups drop the Postgres databases the run created.
 	cleanups []func()
+	// outcome is the throughput phase's figures, for -against.
+	outcome outcome
 }
 
 const benchSecret = "loadbench-secret-0123456789abcdef"

@@ -208,7 +208,9 @@ func (b *bench) throughput(ctx context.Context, base *baselineResult) error {
 		rate(n, ingest))
 	b.add("First attempt latency under that load (202 → arrival)",
 		fmt.Sprintf("p50 %s, p99 %s, max %s", ms(lat.pct(0.5)), ms(lat.pct(0.99)), ms(lat.max())), latencyRatio(lat, base))
-	b.add("CPU used during that run (2 cores = 2 s per second)", cpu1.sub(cpu0).describe(total, n), "")
+	used := cpu1.sub(cpu0)
+	b.add("CPU used during that run (2 cores = 2 s per second)", used.describe(total, n), "")
+	b.outcome = outcome{baseline: b.baselineRate, rate: perSec, cpuPerDelivery: used.server.Seconds() * 1e6 / float64(n)}
 	if deferred1, ok, err := counter(ctx, b.srv, deferredMetric); ok && err == nil {
 		// Each deferral is a snooze written and a job fetched again.
 		b.add("Attempts put off by the per-endpoint cap during that run ("+deferredMetric+")",

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		values []float64
+		want   float64
+	}{
+		{nil, 0},
+		{[]float64{3}, 3},
+		{[]float64{5, 1, 3}, 3},
+		{[]float64{4, 1, 3, 2}, 2.5},
+	} {
+		if got := median(tc.values); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.values, got, tc.want)
+		}
+	}
+}
+
+// TestComparison checks that the table lists every run in order and puts
+// B's median over A's, CPU included, so that a lower cost reads below 1.
+func TestComparison(t *testing.T) {
+	runs := [][]outcome{
+		{{baseline: 20000, rate: 800, cpuPerDelivery: 2000}, {baseline: 18000, rate: 700, cpuPerDelivery: 1800}},
+		{{baseline: 19000, rate: 900, cpuPerDelivery: 1500}, {baseline: 21000, rate: 1000, cpuPerDelivery: 1700}},
+	}
+	got := comparison([]string{"old", "new"}, runs, "-server old -against new")
+	for _, want := range []string{
+		"A = old, B = new, 2 runs each",
+		"| end to end, deliveries/s, each run | 800 / 700 | 900 / 1,000 | |",
+		"| end to end, deliveries/s, median | 750 | 950 | **1.27×** |",
+		"| server CPU per delivery, µs, median | 1,900 | 1,600 | **0.84×** |",
+		"`go run ./cmd/loadbench -server old -against new`",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("comparison lacks %q:\n%s", want, got)
+		}
+	}
+}
