@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"flag"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,13 +83,23 @@ func parseFlags(args []string) (*options, error) {
 	if o.inProcess && o.instances > 1 {
 		return nil, errors.New("-inprocess runs one server")
 	}
-	if o.against != "" && (o.inProcess || o.rounds < 1 || !slices.ContainsFunc(strings.Split(o.phases, ","), func(p string) bool { return strings.TrimSpace(p) == "throughput" })) {
+	if o.against != "" && (o.inProcess || o.rounds < 1 || !o.wants("throughput")) {
 		return nil, errors.New("-against compares two server processes: it needs -server, the throughput phase and -rounds of at least 1, and not -inprocess")
 	}
 	if o.endpoints < 1 || o.events < 1 || o.concurrency < 1 || o.baselineConc < 1 || o.lightRate < 1 {
 		return nil, errors.New("counts and rates must be at least 1")
 	}
 	return o, nil
+}
+
+// wants reports whether -phases lists phase.
+func (o *options) wants(phase string) bool {
+	for p := range strings.SplitSeq(o.phases, ",") {
+		if strings.TrimSpace(p) == phase {
+			return true
+		}
+	}
+	return false
 }
 
 func envInt(env []string, key string, def int) int {

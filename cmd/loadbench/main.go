@@ -24,7 +24,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -123,17 +122,14 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	defer b.recv.stop(context.Background())
 
-	want := map[string]bool{}
-	for p := range strings.SplitSeq(b.opts.phases, ",") {
-		want[strings.TrimSpace(p)] = true
-	}
-	if want["queue"] {
+	want := b.opts.wants
+	if want("queue") {
 		b.phase = "queue"
 		if err := b.queueAlone(ctx); err != nil {
 			return fmt.Errorf("queue: %w", err)
 		}
 	}
-	if want["drain"] {
+	if want("drain") {
 		b.phase = "drain"
 		if err := b.drain(ctx); err != nil {
 			return fmt.Errorf("drain: %w", err)
@@ -176,27 +172,27 @@ func (b *bench) run(ctx context.Context) error {
 	b.rss = newRSSSampler(b.srv)
 	defer b.rss.close()
 
-	if want["idle"] {
+	if want("idle") {
 		b.phase = "idle"
 		if err := b.idle(ctx); err != nil {
 			return fmt.Errorf("idle: %w", err)
 		}
 	}
 	var baseline *baselineResult
-	if want["baseline"] {
+	if want("baseline") {
 		b.phase = "baseline"
 		if baseline, err = b.baseline(ctx); err != nil {
 			return fmt.Errorf("baseline: %w", err)
 		}
 	}
-	if want["light"] {
+	if want("light") {
 		b.phase = "light"
 		if err := b.light(ctx, baseline); err != nil {
 			return fmt.Errorf("light load: %w", err)
 		}
 	}
 	var peak int64
-	if want["throughput"] {
+	if want("throughput") {
 		b.phase = "throughput"
 		b.rss.takePeak()
 		if err := b.throughputRuns(ctx, baseline); err != nil {
@@ -204,13 +200,13 @@ func (b *bench) run(ctx context.Context) error {
 		}
 		peak = b.rss.takePeak()
 	}
-	if want["retry"] {
+	if want("retry") {
 		b.phase = "retry"
 		if err := b.retries(ctx); err != nil {
 			return fmt.Errorf("retries: %w", err)
 		}
 	}
-	if want["isolation"] {
+	if want("isolation") {
 		b.phase = "isolation"
 		if err := b.isolation(ctx); err != nil {
 			return fmt.Errorf("isolation: %w", err)
