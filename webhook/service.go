@@ -34,12 +34,6 @@ const (
 	DefaultUserAgent    = "loadhook/dev"
 )
 
-// FetchCooldown is the least time between two fetches of the queue: under
-// load a fetch takes the jobs of several commits. 20 ms fetched more per
-// fetch and cost less, but first attempts at light load waited for it
-// (BENCHMARKS.md).
-const FetchCooldown = 5 * time.Millisecond
-
 // Config tunes the engine; zero values take the defaults.
 type Config struct {
 	// Source is the payload's "source" field (default catalog.DefaultSource).
@@ -138,10 +132,6 @@ type Service struct {
 // Start to begin delivering.
 func NewService(ctx context.Context, store *models.Store, policy *hostguard.HostPolicy, resolver hostguard.Resolver, cfg Config) (*Service, error) {
 	cfg.defaults()
-	sqlDB, err := store.Pool()
-	if err != nil {
-		return nil, err
-	}
 	s := &Service{
 		cfg:     cfg,
 		store:   store,
@@ -166,27 +156,22 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	if err := river.AddWorkerSafely(workers, &pruneWorker{s: s}); err != nil {
 		return nil, fmt.Errorf("register prune worker: %w", err)
 	}
-	riverCfg := &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:           workers,
-		FetchCooldown:     FetchCooldown,
-		FetchPollInterval: cfg.PollInterval,
-		// An attempt lasts at most 10 s; a job running much longer than that
-		// belongs to a process that died, and is rescued.
-		JobTimeout:                  20 * time.Second,
-		RescueStuckJobsAfter:        25 * time.Second,
-		MaxAttempts:                 25,
-		CompletedJobRetentionPeriod: time.Hour,
-		PeriodicJobs:                []*river.PeriodicJob{pruneJob()},
-		// River reports job counts every few seconds at info level; only its
-		// warnings and errors belong in the server's log.
-		Logger: slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn}),
+	riverCfg := QueueConfig(workers, cfg.Workers)
+	riverCfg.FetchPollInterval = cfg.PollInterval
+	// An attempt lasts at most 10 s; a job running much longer than that
+	// belongs to a process that died, and is rescued.
+	riverCfg.JobTimeout = 20 * time.Second
+	riverCfg.RescueStuckJobsAfter = 25 * time.Second
+	riverCfg.MaxAttempts = 25
+	riverCfg.PeriodicJobs = []*river.PeriodicJob{pruneJob()}
+	// River reports job counts every few seconds at info level; only its
+	// warnings and errors belong in the server's log.
+	riverCfg.Logger = slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn})
+	driver, listener, err := QueueDriver(ctx, store)
+	if err != nil {
+		return nil, err
 	}
-	// Both drivers work on database/sql transactions, so GORM's transaction
-	// can carry the job inserts on SQLite and Postgres alike.
-	var driver riverdriver.Driver[*sql.Tx]
 	if store.IsSQLite() {
-		driver = newSQLiteQueueDriver(sqlDB)
 		// The engine wakes the queue itself; the poll is a backstop.
 		riverCfg.FetchPollInterval = sqlitePoll(cfg.PollInterval)
 		if err := river.AddWorkerSafely(workers, wakeWorker{}); err != nil {
@@ -199,13 +184,7 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 		}
 		s.endpoints.setWatched(true)
 	} else {
-		// Jobs and transactions stay on database/sql (GORM's transaction
-		// carries the job inserts); a small pgx pool only listens, so new
-		// jobs start at once and idle instances stop polling.
-		if s.listener, err = newListenerPool(ctx, store.PostgresDSN()); err != nil {
-			return nil, err
-		}
-		driver = riverdatabasesql.NewWithPgxListener(sqlDB, s.listener)
+		s.listener = listener
 		s.watch = &endpointWatch{pool: s.listener, cache: s.endpoints, log: s.log}
 	}
 	if err := migrateQueue(ctx, driver); err != nil {
@@ -222,6 +201,46 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 		s.member = &clusterMember{s: s, id: s.river.ID(), startedAt: time.Now(), driver: driver}
 	}
 	return s, nil
+}
+
+// fetchCooldown is the least time between two fetches of the queue: under
+// load a fetch takes the jobs of several commits. 10 and 20 ms fetched more
+// per fetch, but first attempts at light load waited for it and the cost
+// per delivery did not fall (BENCHMARKS.md).
+const fetchCooldown = 5 * time.Millisecond
+
+// QueueConfig is the queue's settings that do not depend on the process:
+// one queue of maxWorkers, the fetch cooldown, and an hour's retention of
+// completed jobs. The engine adds its own (poll, rescue, periodic pruning,
+// logger); the load harness measures River alone with these.
+func QueueConfig(workers *river.Workers, maxWorkers int) *river.Config {
+	return &river.Config{
+		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
+		Workers:                     workers,
+		FetchCooldown:               fetchCooldown,
+		CompletedJobRetentionPeriod: time.Hour,
+	}
+}
+
+// QueueDriver is River's driver as the engine runs it on store's database.
+// Both work on database/sql transactions, so GORM's transaction can carry
+// the job inserts on SQLite and Postgres alike. On SQLite it has no
+// listener: the engine wakes the queue itself (wake.go). On Postgres a
+// small pgx pool only listens, so new jobs start at once and idle
+// instances stop polling; listener is that pool (nil on SQLite), for the
+// caller to close once the queue has stopped.
+func QueueDriver(ctx context.Context, store *models.Store) (driver riverdriver.Driver[*sql.Tx], listener *pgxpool.Pool, err error) {
+	sqlDB, err := store.Pool()
+	if err != nil {
+		return nil, nil, err
+	}
+	if store.IsSQLite() {
+		return newSQLiteQueueDriver(sqlDB), nil, nil
+	}
+	if listener, err = newListenerPool(ctx, store.PostgresDSN()); err != nil {
+		return nil, nil, err
+	}
+	return riverdatabasesql.NewWithPgxListener(sqlDB, listener), listener, nil
 }
 
 // minLevel drops records below a level from a handler.

@@ -9,11 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/loadhook/loadhook/models"
 	"github.com/loadhook/loadhook/webhook"
@@ -28,7 +24,9 @@ const queueGroup = 8
 // of the kind under test: as many jobs as the throughput phase has events,
 // of a worker that does nothing, inserted queueGroup to a commit from as
 // many goroutines as the API has connections, then fetched and completed
-// by a client with the engine's queue settings. Every delivery costs at
+// by a client on the engine's queue driver and settings (webhook.QueueDriver,
+// webhook.QueueConfig); on SQLite River then wakes its producer after each
+// insert, since they are made outside a transaction. Every delivery costs at
 // least this much while River is the queue, so it is the floor the
 // engine's cost per delivery is compared to.
 func (b *bench) queueAlone(ctx context.Context) error {
@@ -49,20 +47,18 @@ func (b *bench) queueAlone(ctx context.Context) error {
 	if err := webhook.MigrateQueue(ctx, store); err != nil {
 		return err
 	}
+	driver, listener, err := webhook.QueueDriver(ctx, store)
+	if err != nil {
+		return err
+	}
+	if listener != nil {
+		defer listener.Close()
+	}
 	var postmaster int
-	var driver riverdriver.Driver[*sql.Tx]
-	if store.IsSQLite() {
-		driver = pollOnlySQLite{riversqlite.New(sqlDB)}
-	} else {
+	if !store.IsSQLite() {
 		if postmaster, err = postmasterOf(ctx, dsn); err != nil {
 			return err
 		}
-		pool, err := pgxpool.New(ctx, dsn+"?pool_max_conns=2")
-		if err != nil {
-			return fmt.Errorf("open the queue listener: %w", err)
-		}
-		defer pool.Close()
-		driver = riverdatabasesql.NewWithPgxListener(sqlDB, pool)
 	}
 
 	n := b.opts.events
@@ -72,13 +68,9 @@ func (b *bench) queueAlone(ctx context.Context) error {
 		worked.Add(1)
 		return nil
 	}))
-	client, err := river.NewClient(driver, &river.Config{
-		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: webhook.DefaultWorkers}},
-		Workers:                     workers,
-		FetchCooldown:               webhook.FetchCooldown,
-		CompletedJobRetentionPeriod: time.Hour,
-		Logger:                      slog.New(slog.DiscardHandler),
-	})
+	cfg := webhook.QueueConfig(workers, webhook.DefaultWorkers)
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	client, err := river.NewClient(driver, cfg)
 	if err != nil {
 		return fmt.Errorf("create queue client: %w", err)
 	}
@@ -135,14 +127,6 @@ func (b *bench) queueAlone(ctx context.Context) error {
 type noopArgs struct{}
 
 func (noopArgs) Kind() string { return "loadbench_noop" }
-
-// pollOnlySQLite is River's SQLite driver without its emulated listener, as
-// the engine runs it (webhook/wake.go): River then wakes its producer after
-// each insert made outside a transaction, as the queue phase's are.
-type pollOnlySQLite struct{ *riversqlite.Driver }
-
-func (pollOnlySQLite) SupportsListener() bool     { return false }
-func (pollOnlySQLite) SupportsListenNotify() bool { return false }
 
 // countCompleted is how many jobs the completer has recorded as completed.
 func countCompleted(ctx context.Context, db *sql.DB) int64 {
