@@ -350,9 +350,11 @@ func ParseEventRequest(body []byte) (EventInput, *RequestError) {
 	default:
 		typ, typeOK = LookupEventType(name)
 		if !typeOK {
-			why := fmt.Sprintf("unknown event type %q; use one of %s", name, strings.Join(eventTypeNames(), ", "))
-			if s := similar(name, eventTypeNames()); s != "" {
-				why = fmt.Sprintf("unknown event type %q; did you mean %s? (allowed: %s)", name, s, strings.Join(eventTypeNames(), ", "))
+			names := eventTypeNames()
+			allowed := strings.Join(names, ", ")
+			why := fmt.Sprintf("unknown event type %q; use one of %s", name, allowed)
+			if s := similar(name, names); s != "" {
+				why = fmt.Sprintf("unknown event type %q; did you mean %s? (allowed: %s)", name, s, allowed)
 			}
 			p.add("eventType", why)
 		}

@@ -96,7 +96,12 @@ func (s *Server) changePassword(c echo.Context) error {
 	}
 	errs := form.Validate()
 	status, err := s.confirmedChange(c, !errs.Any(), form.Current, &errs.Current, &errs.Form, func() (int, error) {
-		return 0, s.storePassword(c, currentUser(c).ID, form.New)
+		err := s.storePassword(c, currentUser(c).ID, form.New)
+		if status, msg, ok := passwordRefusal(c, err); ok {
+			errs.Form = msg // every hash slot busy: try again in a moment
+			return status, nil
+		}
+		return 0, err
 	})
 	if status == 0 || err != nil {
 		return err
@@ -105,14 +110,11 @@ func (s *Server) changePassword(c echo.Context) error {
 }
 
 // storePassword hashes and stores a new password, keeping only this
-// session, and answers with a redirect to the account page.
+// session, and answers with a redirect to the account page. When every
+// hash slot is busy it answers nothing and returns errHashBusy (wrapped).
 func (s *Server) storePassword(c echo.Context, userID int64, password string) error {
 	ctx := c.Request().Context()
 	hash, err := s.passwords.hash(ctx, password)
-	if errors.Is(err, errHashBusy) {
-		setRetryAfter(c, hashBusyRetry)
-		return s.renderAccount(c, http.StatusServiceUnavailable, views.AccountProps{PasswordErrors: forms.PasswordChangeErrors{Form: passwordsBusy}})
-	}
 	if err != nil {
 		return fmt.Errorf("change password of user %d: %w", userID, err)
 	}

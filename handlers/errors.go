@@ -92,11 +92,10 @@ func parsedForm[F any](c echo.Context, parse func(url.Values) F) (F, error) {
 // (SPEC.md): 400 for a body that is not well-formed JSON, 422 for one that
 // breaks a rule of the contract.
 func eventRequestError(e *catalog.RequestError) error {
-	kind := errInvalidInput
 	if e.Kind == catalog.RequestMalformed {
-		kind = errMalformedInput
+		return malformed(e.Message, e.Fields)
 	}
-	return &inputError{kind: kind, message: e.Message, fields: e.Fields}
+	return invalid(e.Message, e.Fields)
 }
 
 // withMessage gives err the message its answer shows, instead of its row's;

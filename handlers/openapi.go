@@ -371,7 +371,7 @@ func schemas() obj {
 		"test":           boolean("Sent by Send test event."),
 		"state":          enum("", catalog.Values(catalog.MessageStates)),
 		"attempts":       obj{"type": "integer", "description": "HTTP attempts made so far."},
-		"maxAttempts":    obj{"type": "integer", "description": "4, plus one per manual redelivery."},
+		"maxAttempts":    obj{"type": "integer", "description": strconv.Itoa(webhook.MaxAttempts) + ", plus one per manual redelivery."},
 		"lastStatus":     obj{"type": "integer", "description": "The last answer's HTTP status; 0 without an answer."},
 		"lastErrorClass": str("Why the last attempt failed, e.g. timeout; empty on success."),
 		"lastDurationMs": obj{"type": "integer"},

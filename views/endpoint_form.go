@@ -1,6 +1,8 @@
 package views
 
 import (
+	"strings"
+
 	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/forms"
 	"github.com/loadhook/loadhook/paths"
@@ -41,7 +43,7 @@ type EventOption struct {
 }
 
 // maskedSecret is what the page shows until the user asks to reveal.
-const maskedSecret = catalog.SecretPrefix + "••••••••••••••••••••••••"
+var maskedSecret = catalog.SecretPrefix + strings.Repeat(catalog.MaskDots, 3)
 
 func (p EndpointPageProps) action() string {
 	if p.IsNew() {

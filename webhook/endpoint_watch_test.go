@@ -51,9 +51,10 @@ func TestEndpointCacheCurrent(t *testing.T) {
 	}
 }
 
-// TestEndpointWatchForgetsChangedEndpoints: every way an endpoint changes drops it from the cache at once, so the
-// worker may trust an entry it calls current: on Postgres through the
-// trigger's notice, on SQLite through the store's write callbacks.
+// TestEndpointWatchForgetsChangedEndpoints: every way an endpoint changes
+// drops it from the cache at once, so the worker may trust an entry it
+// calls current: on Postgres through the trigger's notice, on SQLite
+// through the store's write callbacks.
 func TestEndpointWatchForgetsChangedEndpoints(t *testing.T) {
 	t.Parallel()
 	e := newIdleEngine(t, "loopback", Config{})

@@ -50,12 +50,14 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	d := Delivery{req.Header.Get("webhook-id"), body.EventType, body.Metadata[catalog.TestRunKey]}
 	earlier := 0
-	for _, a := range r.Arrivals() {
+	r.mu.Lock()
+	for _, a := range r.arrivals {
 		if a.MessageID == d.MessageID {
 			earlier++
 		}
 	}
-	status := r.answer(d, earlier)
+	r.mu.Unlock()
+	status := r.answer(d, earlier) // may block: not under the lock
 	r.mu.Lock()
 	r.arrivals = append(r.arrivals, Arrival{d, status})
 	r.mu.Unlock()
