@@ -34,11 +34,7 @@ func (b *bench) queueAlone(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	db, err := models.Open(dsn)
-	if err != nil {
-		return err
-	}
-	sqlDB, err := db.DB()
+	db, sqlDB, err := openDB(dsn)
 	if err != nil {
 		return err
 	}
