@@ -191,14 +191,16 @@ func TestClusterSurvivesAKilledInstance(t *testing.T) {
 	killed.Store(true)
 	killedAt := time.Now()
 	// The survivor takes over what A held once A misses its heartbeats:
-	// jobs running since before the kill are A's (B's end within 10 s).
+	// jobs running since before the kill are A's (B's end within 10 s), and
+	// so are the jobs waiting in A's queue, named by its instance row, the
+	// one not seen since the kill (B's is, within a heartbeat).
 	// Watched while the posting goes on, so the time counts from the death,
 	// not from the end of the posting (which takes long on a busy machine).
 	heldBackCh := make(chan time.Duration, 1)
 	go func() {
 		for {
 			var held int64
-			if err := f.reader.Table("river_job").Where("state = 'running' AND attempted_at < ?", killedAt).Count(&held).Error; err != nil {
+			if err := f.reader.Table("river_job").Where("(state = 'running' AND attempted_at < ?) OR (state = 'available' AND queue IN (SELECT id FROM instances WHERE seen_at < ?))", killedAt, killedAt).Count(&held).Error; err != nil {
 				t.Error(err)
 				heldBackCh <- 0
 				return

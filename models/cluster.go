@@ -131,8 +131,19 @@ func (s *Store) instances(ctx context.Context, what, cond string, since time.Tim
 	return out, nil
 }
 
-// RemoveInstance deletes an instance's row: at a clean stop, and for dead
-// instances once their work was made available again.
+// MarkInstanceGone dates an instance's last heartbeat to the epoch, so the
+// others count it dead at once and take over its queue: at a clean stop
+// that left jobs in it (scheduled retries, a backlog).
+func (s *Store) MarkInstanceGone(ctx context.Context, id string) error {
+	err := s.db.WithContext(ctx).Model(&Instance{ID: id}).Update("seen_at", time.Unix(0, 0).UTC()).Error
+	if err != nil {
+		return fmt.Errorf("mark instance %s gone: %w", id, err)
+	}
+	return nil
+}
+
+// RemoveInstance deletes an instance's row: at a clean stop that left its
+// queue empty, and for dead instances once their queue is drained.
 func (s *Store) RemoveInstance(ctx context.Context, id string) error {
 	if err := s.db.WithContext(ctx).Delete(&Instance{ID: id}).Error; err != nil {
 		return fmt.Errorf("remove instance %s: %w", id, err)

@@ -40,11 +40,19 @@ func newEndpointLimiter(limit int, m *metrics.Metrics) *endpointLimiter {
 // setShare divides the cap among n live instances, this one being the
 // rank-th of them (0-based, in an order they all agree on): the shares add
 // up to the cap exactly. With more instances than the cap, some get none
-// and put back what they fetch, for an instance with a share to take.
+// and leave their jobs to those with a share (see handOn).
 func (l *endpointLimiter) setShare(rank, n int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.share = shareOf(l.limit, rank, n)
+}
+
+// hasShare tells whether this process may make attempts at all: with more
+// instances than the cap, some get no share.
+func (l *endpointLimiter) hasShare() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.share > 0
 }
 
 // shareOf is the rank-th of n parts of limit, the remainder going to the

@@ -256,6 +256,13 @@ func (s *Service) enqueue(ctx context.Context, tx *models.Tx, jobs []river.Inser
 	if err != nil {
 		return fmt.Errorf("enqueue deliveries: %w", err)
 	}
+	// An instance with no share of the per-endpoint cap leaves its jobs to
+	// those with one, in the default queue (see handOn).
+	if s.ownQueue != nil && s.limiter.hasShare() {
+		for i := range jobs {
+			jobs[i].InsertOpts = s.ownQueue
+		}
+	}
 	if _, err := s.river.InsertManyFastTx(ctx, sqlTx, jobs); err != nil {
 		return fmt.Errorf("enqueue deliveries: %w", err)
 	}

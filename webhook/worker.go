@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/loadhook/loadhook/catalog"
@@ -34,7 +35,31 @@ type deliverWorker struct {
 }
 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	if job.Queue != river.QueueDefault && !w.s.limiter.hasShare() {
+		return w.s.handOn(ctx, job)
+	}
 	return w.s.attempt(ctx, job.Args.MessageID, handoffUsable(job.JobRow))
+}
+
+// handOn moves a job from this instance's queue to the default one, which
+// every instance works: with more instances than the per-endpoint cap this
+// one has no share of it (see setShare), and would only snooze what its
+// own queue holds. The new job and the old one's completion commit
+// together, through River's API.
+func (s *Service) handOn(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	return s.store.InTx(ctx, func(tx *models.Tx) error {
+		sqlTx, err := tx.SQL()
+		if err != nil {
+			return fmt.Errorf("hand on job %d: %w", job.ID, err)
+		}
+		if _, err := s.river.InsertManyFastTx(ctx, sqlTx, []river.InsertManyParams{{Args: job.Args}}); err != nil {
+			return fmt.Errorf("hand on job %d: %w", job.ID, err)
+		}
+		if _, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, sqlTx, job); err != nil {
+			return fmt.Errorf("hand on job %d: complete it: %w", job.ID, err)
+		}
+		return nil
+	})
 }
 
 // handoffUsable reports whether this run may use the copy of the message
