@@ -119,8 +119,8 @@ type Service struct {
 	// member, listener and watch are set on Postgres only: the cluster
 	// heartbeat, the pgx pool that receives LISTEN/NOTIFY for the queue,
 	// and the watch of endpoint changes that keeps the cache current.
-	// ownQueue is then the member's own queue, which every job this
-	// process inserts goes to (cluster.go).
+	// ownQueue is then the member's own queue, where the jobs this process
+	// inserts go while it has a share of the per-endpoint cap (cluster.go).
 	member   *clusterMember
 	ownQueue *river.InsertOpts
 	listener *pgxpool.Pool
