@@ -132,7 +132,7 @@ func TestInstanceWithoutAShareHandsItsJobsOn(t *testing.T) {
 	// second, from its first heartbeat, none.
 	a, _ := e.instance(t, Config{PerEndpoint: 1})
 	b, _ := e.instance(t, Config{PerEndpoint: 1})
-	if !a.limiter.hasShare() == !b.limiter.hasShare() {
+	if a.limiter.hasShare() == b.limiter.hasShare() {
 		// A counts B in at its next heartbeat.
 		time.Sleep(HeartbeatInterval + time.Second)
 	}

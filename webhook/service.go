@@ -189,12 +189,6 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	} else {
 		s.listener = listener
 		s.watch = &endpointWatch{pool: s.listener, cache: s.endpoints, log: s.log}
-	}
-	if err := migrateQueue(ctx, driver); err != nil {
-		return nil, err
-	}
-	s.driver = driver
-	if !store.IsSQLite() {
 		s.member = newClusterMember(s, driver)
 		riverCfg.ID = s.member.id
 		riverCfg.Queues[s.member.id] = s.member.queueConfig()
@@ -204,6 +198,10 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 		riverCfg.Queues[river.QueueDefault] = river.QueueConfig{MaxWorkers: cfg.Workers, FetchPollInterval: time.Second}
 		s.ownQueue = &river.InsertOpts{Queue: s.member.id}
 	}
+	if err := migrateQueue(ctx, driver); err != nil {
+		return nil, err
+	}
+	s.driver = driver
 	s.river, err = river.NewClient(driver, riverCfg)
 	if err != nil {
 		return nil, fmt.Errorf("create queue client: %w", err)

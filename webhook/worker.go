@@ -44,15 +44,16 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 // handOn moves a job from this instance's queue to the default one, which
 // every instance works: with more instances than the per-endpoint cap this
 // one has no share of it (see setShare), and would only snooze what its
-// own queue holds. The new job and the old one's completion commit
-// together, through River's API.
+// own queue holds. enqueue, without a share, queues in the default queue;
+// the new job and the old one's completion commit together, through
+// River's API.
 func (s *Service) handOn(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	return s.store.InTx(ctx, func(tx *models.Tx) error {
-		sqlTx, err := tx.SQL()
-		if err != nil {
+		if err := s.enqueue(ctx, tx, []river.InsertManyParams{{Args: job.Args}}); err != nil {
 			return fmt.Errorf("hand on job %d: %w", job.ID, err)
 		}
-		if _, err := s.river.InsertManyFastTx(ctx, sqlTx, []river.InsertManyParams{{Args: job.Args}}); err != nil {
+		sqlTx, err := tx.SQL()
+		if err != nil {
 			return fmt.Errorf("hand on job %d: %w", job.ID, err)
 		}
 		if _, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, sqlTx, job); err != nil {
