@@ -244,7 +244,7 @@ func QueueDriver(ctx context.Context, store *models.Store) (driver riverdriver.D
 		return nil, nil, err
 	}
 	if store.IsSQLite() {
-		return newSQLiteQueueDriver(sqlDB), nil, nil
+		return newSQLiteQueueDriver(sqlDB, store), nil, nil
 	}
 	if listener, err = newListenerPool(ctx, store.PostgresDSN()); err != nil {
 		return nil, nil, err

@@ -8,7 +8,10 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/loadhook/loadhook/models"
 )
 
 // On SQLite the engine tells River when to look for work, instead of River
@@ -32,10 +35,17 @@ const SQLitePollInterval = time.Second
 // local producer after its own non-transactional inserts.
 type sqliteQueueDriver struct {
 	*riversqlite.Driver
+	store *models.Store
 }
 
-func newSQLiteQueueDriver(db *sql.DB) sqliteQueueDriver {
-	return sqliteQueueDriver{riversqlite.New(db)}
+func newSQLiteQueueDriver(db *sql.DB, store *models.Store) sqliteQueueDriver {
+	return sqliteQueueDriver{riversqlite.New(db), store}
+}
+
+// GetExecutor is River's executor, with its fetch and completion left
+// unfsynced (unsynced.go).
+func (d sqliteQueueDriver) GetExecutor() riverdriver.Executor {
+	return unsyncedQueueExecutor{Executor: d.Driver.GetExecutor(), driver: d, store: d.store}
 }
 
 // SupportsListener says River should poll rather than listen.

@@ -79,3 +79,45 @@ func TestSnoozeOnSQLiteStaysBelowRiversScheduler(t *testing.T) {
 		})
 	}
 }
+
+// TestSQLiteQueueBookkeepingLeavesCommitsFsynced runs a delivery with a
+// retry through River's fetch, snooze and completion, which commit
+// unfsynced on SQLite (unsynced.go): each must go through, and the
+// connection every other commit uses must be fsyncing again afterwards.
+func TestSQLiteQueueBookkeepingLeavesCommitsFsynced(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{})
+	if !testdb.IsSQLite(e.dsn) {
+		t.Skip("a SQLite setting")
+	}
+	rec := &receiver{statuses: []int{http.StatusInternalServerError, http.StatusOK}}
+	ep := e.addEndpoint(t, serve(t, rec).URL+"/hook")
+	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final := e.waitMessage(t, msg.ID, 20*time.Second); final.State != models.StateSucceeded || final.Attempts != 2 {
+		t.Fatalf("message %s after %d attempts, want succeeded after 2", final.State, final.Attempts)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var state string
+		if err := e.db.Raw("SELECT state FROM river_job WHERE kind = ? AND json_extract(args, '$.message_id') = ?", DeliverArgs{}.Kind(), msg.ID).Scan(&state).Error; err != nil {
+			t.Fatal(err)
+		}
+		if state == string(rivertype.JobStateCompleted) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job is %q, want completed: River's completion did not commit", state)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var synchronous int
+	if err := e.db.Raw("PRAGMA synchronous").Scan(&synchronous).Error; err != nil {
+		t.Fatal(err)
+	}
+	if synchronous != 2 {
+		t.Fatalf("PRAGMA synchronous = %d after the queue's commits, want 2 (FULL): acknowledged events would not be fsynced", synchronous)
+	}
+}

@@ -1,0 +1,52 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+)
+
+// InUnsyncedTx runs fn in a transaction on SQLite's connection whose commit
+// is not fsynced (synchronous=NORMAL for that one commit), then sets the
+// connection back to SQLiteSynchronous. It is for the queue's own
+// bookkeeping, which a later fsynced commit makes durable with it (the WAL
+// is written in order) and whose loss to a power cut only runs a job again:
+// never for anything a caller is told is stored. fn must use only tx: the
+// pool has one connection, and fn holds it.
+//
+// A connection that cannot be set back is dropped, so that no later commit
+// is acknowledged unfsynced; the pool opens a fresh one from the DSN.
+func (s *Store) InUnsyncedTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	if !s.IsSQLite() {
+		return errors.New("unsynced transactions are a SQLite setting")
+	}
+	pool, err := s.Pool()
+	if err != nil {
+		return err
+	}
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return Unavailable(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
+		return fmt.Errorf("unsynced transaction: %w", err)
+	}
+	defer func() {
+		if _, restoreErr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous="+SQLiteSynchronous); restoreErr != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("unsynced transaction: set synchronous back: %w", restoreErr))
+		}
+	}()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return Unavailable(err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
