@@ -12,6 +12,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/loadhook/loadhook/internal/testdb"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -183,4 +184,31 @@ func (c *concurrencyCounter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	for m := c.most.Load(); n > m && !c.most.CompareAndSwap(m, n); m = c.most.Load() {
 	}
 	time.Sleep(c.pause)
+}
+
+// An engine that never joined the cluster (never started, as the drain
+// benchmark's publisher) queues what it publishes in the default queue,
+// which every instance works: nobody would adopt the queue of an instance
+// the cluster does not know, and its jobs would wait there forever.
+func TestEngineOutsideTheClusterQueuesInTheDefaultQueue(t *testing.T) {
+	e := newIdleEngine(t, "loopback", Config{})
+	if testdb.IsSQLite(e.dsn) {
+		t.Skip("SQLite has one queue")
+	}
+	ep := e.addEndpoint(t, serve(t, &receiver{}).URL+"/hook")
+	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queue string
+	if err := e.db.Raw("SELECT queue FROM river_job WHERE args->>'message_id' = ?", msg.ID).Scan(&queue).Error; err != nil {
+		t.Fatal(err)
+	}
+	if queue != river.QueueDefault {
+		t.Fatalf("the job is in queue %q, want %q: no instance would work it", queue, river.QueueDefault)
+	}
+	e.instance(t, Config{})
+	if final := e.waitMessage(t, msg.ID, 20*time.Second); final.State != models.StateSucceeded {
+		t.Fatalf("message %s, want succeeded by the instance that started", final.State)
+	}
 }

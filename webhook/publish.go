@@ -257,10 +257,11 @@ func (s *Service) enqueue(ctx context.Context, tx *models.Tx, jobs []river.Inser
 		return fmt.Errorf("enqueue deliveries: %w", err)
 	}
 	// An instance with no share of the per-endpoint cap leaves its jobs to
-	// those with one, in the default queue (see handOn).
-	if s.ownQueue != nil && s.limiter.hasShare() {
+	// those with one, in the default queue (see handOn); so does one that is
+	// not, or no longer, a member of the cluster (ownQueue).
+	if own := s.ownQueue.Load(); own != nil && s.limiter.hasShare() {
 		for i := range jobs {
-			jobs[i].InsertOpts = s.ownQueue
+			jobs[i].InsertOpts = own
 		}
 	}
 	if _, err := s.river.InsertManyFastTx(ctx, sqlTx, jobs); err != nil {
