@@ -51,7 +51,8 @@ func IsPostgres(dsn string) bool {
 // timeout, through a single connection: the queue driver expects that, and
 // one writer with no lock contention is also SQLite's fastest mode. Every
 // commit is fsynced (SQLiteSynchronous), so an acknowledged event survives a
-// power cut; the engine's group commits share the fsync.
+// power cut; the engine's group commits share the fsync. Only the queue's
+// own bookkeeping opts out, one transaction at a time (InUnsyncedTx).
 func Open(dsn string, opts ...Option) (*gorm.DB, error) {
 	o := openOptions{maxConns: DefaultMaxConns, busyTimeout: DefaultBusyTimeout}
 	for _, opt := range opts {

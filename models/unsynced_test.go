@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestInUnsyncedTx checks that only the transaction InUnsyncedTx runs skips
@@ -74,4 +75,21 @@ func TestInUnsyncedTx(t *testing.T) {
 			}
 		})
 	}
+	// Last: should a panic leave the connection held, nothing after it could run.
+	t.Run("fn panicked", func(t *testing.T) {
+		returned := make(chan struct{})
+		go func() {
+			defer close(returned)
+			defer func() { _ = recover() }()
+			_ = store.InUnsyncedTx(context.Background(), func(*sql.Tx) error { panic("fn panicked") })
+		}()
+		select {
+		case <-returned:
+		case <-time.After(5 * time.Second):
+			t.Fatal("InUnsyncedTx did not return after fn panicked: its open transaction holds the only connection")
+		}
+		if got := synchronous(pool); got != "2" {
+			t.Errorf("synchronous after a panic = %s, want 2 (FULL)", got)
+		}
+	})
 }

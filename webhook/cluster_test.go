@@ -12,7 +12,6 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/loadhook/loadhook/internal/testdb"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -191,8 +190,9 @@ func (c *concurrencyCounter) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 // which every instance works: nobody would adopt the queue of an instance
 // the cluster does not know, and its jobs would wait there forever.
 func TestEngineOutsideTheClusterQueuesInTheDefaultQueue(t *testing.T) {
+	t.Parallel()
 	e := newIdleEngine(t, "loopback", Config{})
-	if testdb.IsSQLite(e.dsn) {
+	if e.store.IsSQLite() {
 		t.Skip("SQLite has one queue")
 	}
 	ep := e.addEndpoint(t, serve(t, &receiver{}).URL+"/hook")

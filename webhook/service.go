@@ -122,8 +122,10 @@ type Service struct {
 	// and the watch of endpoint changes that keeps the cache current.
 	// ownQueue is then the member's own queue, where the jobs this process
 	// inserts go while it has a share of the per-endpoint cap (cluster.go);
-	// nil until the member has joined and once it leaves, since nobody
-	// would work the queue of an instance the cluster does not know.
+	// nil until the member has joined, since nobody would work the queue of
+	// an instance the cluster does not know. Stop clears it too, though by
+	// then its order (HTTP, publisher, workers first) leaves nobody to
+	// insert.
 	member   *clusterMember
 	ownQueue atomic.Pointer[river.InsertOpts]
 	listener *pgxpool.Pool

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/loadhook/loadhook/models"
@@ -23,7 +24,7 @@ import (
 // "River's bookkeeping on SQLite is not fsynced".
 type unsyncedQueueExecutor struct {
 	riverdriver.Executor
-	driver sqliteQueueDriver
+	driver *riversqlite.Driver
 	store  *models.Store
 }
 

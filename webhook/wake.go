@@ -32,7 +32,8 @@ const SQLitePollInterval = time.Second
 // sqliteQueueDriver is River's SQLite driver, declared without a listener:
 // River then works in poll-only mode, writes no notification rows in the
 // transactions that insert jobs, runs no notification poll, and wakes its
-// local producer after its own non-transactional inserts.
+// local producer after its own non-transactional inserts. Its executor
+// commits River's fetch and completion without an fsync (unsynced.go).
 type sqliteQueueDriver struct {
 	*riversqlite.Driver
 	store *models.Store
@@ -43,9 +44,9 @@ func newSQLiteQueueDriver(db *sql.DB, store *models.Store) sqliteQueueDriver {
 }
 
 // GetExecutor is River's executor, with its fetch and completion left
-// unfsynced (unsynced.go).
+// unfsynced.
 func (d sqliteQueueDriver) GetExecutor() riverdriver.Executor {
-	return unsyncedQueueExecutor{Executor: d.Driver.GetExecutor(), driver: d, store: d.store}
+	return unsyncedQueueExecutor{Executor: d.Driver.GetExecutor(), driver: d.Driver, store: d.store}
 }
 
 // SupportsListener says River should poll rather than listen.

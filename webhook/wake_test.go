@@ -90,6 +90,9 @@ func TestSQLiteQueueBookkeepingLeavesCommitsFsynced(t *testing.T) {
 	if !testdb.IsSQLite(e.dsn) {
 		t.Skip("a SQLite setting")
 	}
+	if _, ok := e.svc.driver.GetExecutor().(unsyncedQueueExecutor); !ok {
+		t.Fatalf("River's executor is %T, want unsyncedQueueExecutor: its fetch and completion would fsync", e.svc.driver.GetExecutor())
+	}
 	rec := &receiver{statuses: []int{http.StatusInternalServerError, http.StatusOK}}
 	ep := e.addEndpoint(t, serve(t, rec).URL+"/hook")
 	msg, err := e.svc.SendTest(t.Context(), e.userID, ep.ID, "TEST_STARTED")
