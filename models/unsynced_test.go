@@ -11,7 +11,7 @@ import (
 
 // TestInUnsyncedTx checks that only the transaction InUnsyncedTx runs skips
 // the fsync: the connection every other commit uses is FULL again after it,
-// whether fn committed or failed.
+// whether fn committed, failed or panicked.
 func TestInUnsyncedTx(t *testing.T) {
 	db, err := Open(filepath.Join(t.TempDir(), "unsynced.db"))
 	if err != nil {
