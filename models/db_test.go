@@ -1,23 +1,34 @@
 package models
 
 import (
+	"database/sql"
 	"path/filepath"
 	"testing"
+
+	"gorm.io/gorm"
 )
+
+// openSQLite opens a fresh SQLite file as Open does for the server, closed
+// when the test ends.
+func openSQLite(t *testing.T) (*gorm.DB, *sql.DB) {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	return db, pool
+}
 
 // TestOpenSQLitePragmas checks the settings every SQLite connection gets,
 // durability first: with synchronous=NORMAL a power cut could take back
 // events the API had already acknowledged.
 func TestOpenSQLitePragmas(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "pragmas.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sqlDB.Close() })
+	_, sqlDB := openSQLite(t)
 	for _, tc := range []struct {
 		pragma string
 		want   string

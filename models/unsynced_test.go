@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -13,15 +12,7 @@ import (
 // the fsync: the connection every other commit uses is FULL again after it,
 // whether fn committed, failed or panicked.
 func TestInUnsyncedTx(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "unsynced.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := db.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pool.Close() })
+	db, pool := openSQLite(t)
 	if _, err := pool.Exec("CREATE TABLE jobs (id INTEGER PRIMARY KEY)"); err != nil {
 		t.Fatal(err)
 	}

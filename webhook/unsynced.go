@@ -29,19 +29,24 @@ type unsyncedQueueExecutor struct {
 }
 
 func (e unsyncedQueueExecutor) JobGetAvailable(ctx context.Context, params *riverdriver.JobGetAvailableParams) (*riverdriver.JobGetAvailableResult, error) {
-	var res *riverdriver.JobGetAvailableResult
-	err := e.store.InUnsyncedTx(ctx, func(tx *sql.Tx) (err error) {
-		res, err = e.driver.UnwrapExecutor(tx).JobGetAvailable(ctx, params)
-		return err
+	return unsynced(ctx, e, func(tx riverdriver.ExecutorTx) (*riverdriver.JobGetAvailableResult, error) {
+		return tx.JobGetAvailable(ctx, params)
 	})
-	return res, err
 }
 
 func (e unsyncedQueueExecutor) JobSetStateIfRunningMany(ctx context.Context, params *riverdriver.JobSetStateIfRunningManyParams) ([]*rivertype.JobRow, error) {
-	var rows []*rivertype.JobRow
+	return unsynced(ctx, e, func(tx riverdriver.ExecutorTx) ([]*rivertype.JobRow, error) {
+		return tx.JobSetStateIfRunningMany(ctx, params)
+	})
+}
+
+// unsynced runs one of River's operations on its executor for a
+// transaction that commits without an fsync.
+func unsynced[T any](ctx context.Context, e unsyncedQueueExecutor, op func(riverdriver.ExecutorTx) (T, error)) (T, error) {
+	var out T
 	err := e.store.InUnsyncedTx(ctx, func(tx *sql.Tx) (err error) {
-		rows, err = e.driver.UnwrapExecutor(tx).JobSetStateIfRunningMany(ctx, params)
+		out, err = op(e.driver.UnwrapExecutor(tx))
 		return err
 	})
-	return rows, err
+	return out, err
 }
