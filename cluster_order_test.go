@@ -81,7 +81,7 @@ func TestClusterOrderedRunAcrossInstances(t *testing.T) {
 	}
 	// Both instances delivered: the order held across them.
 	var deliverers []string
-	err := f.reader.Raw("SELECT DISTINCT attempted_by[array_length(attempted_by, 1)] FROM river_job WHERE kind = 'deliver'").Scan(&deliverers).Error
+	err := f.reader.Raw("SELECT DISTINCT attempted_by[array_length(attempted_by, 1)] FROM river_job WHERE kind IN ('deliver', 'deliver_batch')").Scan(&deliverers).Error
 	if err != nil {
 		t.Fatal(err)
 	}

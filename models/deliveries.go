@@ -90,3 +90,14 @@ func (s *Store) Message(ctx context.Context, userID int64, id string) (*Message,
 
 // ErrNotRedeliverable is returned for a message that is still being attempted.
 var ErrNotRedeliverable = errors.New("the message is still being delivered")
+
+// PutOffFirstAttempt moves, inside tx, the first attempt of a message not yet
+// attempted to at.
+func (s *Store) PutOffFirstAttempt(tx *Tx, messageID string, at time.Time) error {
+	err := tx.db.Model(&Message{}).Where("id = ? AND state = ? AND attempts = 0", messageID, StatePending).
+		Updates(map[string]any{"next_attempt_at": at, "updated_at": time.Now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("put off the first attempt of %s: %w", messageID, err)
+	}
+	return nil
+}

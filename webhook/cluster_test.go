@@ -201,7 +201,7 @@ func TestEngineOutsideTheClusterQueuesInTheDefaultQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	var queue string
-	if err := e.db.Raw("SELECT queue FROM river_job WHERE args->>'message_id' = ?", msg.ID).Scan(&queue).Error; err != nil {
+	if err := e.db.Raw("SELECT queue FROM river_job WHERE jsonb_exists(args->'message_ids', ?)", msg.ID).Scan(&queue).Error; err != nil {
 		t.Fatal(err)
 	}
 	if queue != river.QueueDefault {

@@ -301,8 +301,8 @@ func TestBlockedAddressIsRecordedAndNotRetried(t *testing.T) {
 	stale := *final
 	stale.State, stale.Attempts, stale.FirstAttemptAt = models.StatePending, 0, nil
 	e.svc.handoff.put([]models.Delivery{{Message: stale}})
-	if err := e.svc.attempt(t.Context(), msg.ID, false); err != nil {
-		t.Fatal(err)
+	if again, err := e.svc.attempt(t.Context(), msg.ID, attemptRun{startBy: time.Now().Add(singleWait)}); err != nil || !again.IsZero() {
+		t.Fatalf("a duplicate job's run: again %v, err %v; want done", again, err)
 	}
 	if n := len(e.attempts(t, msg.ID)); n != 1 {
 		t.Fatalf("%d attempts after a duplicate job, want 1", n)

@@ -31,6 +31,8 @@ type endpointSlots struct {
 	freed chan struct{}
 	// typical is a moving average of the endpoint's attempt durations.
 	typical time.Duration
+	// progressAt is when a slot was last freed, or taken while none was.
+	progressAt time.Time
 }
 
 func newEndpointLimiter(limit int, m *metrics.Metrics) *endpointLimiter {
@@ -84,6 +86,9 @@ func (l *endpointLimiter) take(endpointID int64, s *endpointSlots) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if s.inFlight < l.share {
+		if s.inFlight == 0 {
+			s.progressAt = time.Now()
+		}
 		s.inFlight++
 		l.metrics.InFlight(endpointID, 1)
 		return true
@@ -150,12 +155,22 @@ func (l *endpointLimiter) release(endpointID int64, took time.Duration) {
 		s.typical = (s.typical*7 + took) / 8
 	}
 	s.inFlight--
+	s.progressAt = time.Now()
 	l.mu.Unlock()
 	l.metrics.InFlight(endpointID, -1)
 	select {
 	case s.freed <- struct{}{}:
 	default:
 	}
+}
+
+// stalled tells whether every slot of the endpoint is taken and none has
+// been freed for d: its attempts hang, and waiting for one is in vain.
+func (l *endpointLimiter) stalled(endpointID int64, d time.Duration) bool {
+	s := l.get(endpointID)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return s.inFlight >= l.share && time.Since(s.progressAt) > d
 }
 
 // retryAfter is how long a message turned away by acquire should wait: about

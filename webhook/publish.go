@@ -141,8 +141,8 @@ type publishRequest struct {
 	done      chan error
 }
 
-// storeBatch stores several events, their messages and queue jobs in one
-// transaction. A request refused for what it asks (its endpoint not found,
+// storeBatch stores several events, their messages and the batch jobs of
+// their first attempts (batch.go) in one transaction. A request refused for what it asks (its endpoint not found,
 // or disabled) fails alone; any other error fails the batch: nothing of it
 // is stored, and every request of it gets the error, including those the
 // transaction never reached (a BEGIN that timed out reaches none).
@@ -155,7 +155,7 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 		now := time.Now().UTC()
 		var events []models.Event
 		var msgs []models.Message
-		var jobs []river.InsertManyParams
+		var ids []string
 		subs, err := s.store.SubscribedEndpoints(tx, subscribingUsers(batch))
 		if err != nil {
 			return err
@@ -192,7 +192,7 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 				}
 				msgs = append(msgs, msg)
 				fresh = append(fresh, models.Delivery{Message: msg, Payload: r.event.Payload})
-				jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{MessageID: msg.ID}})
+				ids = append(ids, msg.ID)
 				r.published.Messages = append(r.published.Messages, PublishedMessage{ID: msg.ID, EndpointID: endpointID})
 			}
 		}
@@ -203,14 +203,14 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 		if err := s.store.CreateDeliveries(tx, events, msgs); err != nil {
 			return err
 		}
-		if jobs = runnable(msgs, jobs); len(jobs) == 0 {
+		if ids = runnable(msgs, ids); len(ids) == 0 {
 			return nil
 		}
 		// Offered before the commit, so a worker that fetches a job the
 		// moment it is committed finds its copy; should the commit fail, the
 		// copies are never asked for.
 		s.handoff.put(runnable(msgs, fresh))
-		return s.enqueue(ctx, tx, jobs)
+		return s.enqueue(ctx, tx, batchJobs(ids))
 	})
 	if err == nil {
 		s.cfg.Metrics.Accepted(len(fresh))

@@ -110,6 +110,7 @@ type Service struct {
 	sender    *Sender
 	policy    *hostguard.HostPolicy
 	limiter   *endpointLimiter
+	workers   attemptSlots
 	endpoints *endpointCache
 	handoff   *handoff
 	recorder  *batcher[recordRequest]
@@ -146,6 +147,7 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 		sender:  NewSender(policy, resolver, cfg.UserAgent),
 		policy:  policy,
 		limiter: newEndpointLimiter(cfg.PerEndpoint, cfg.Metrics),
+		workers: make(attemptSlots, cfg.Workers),
 		log:     cfg.Logger,
 	}
 	s.endpoints = newEndpointCache(time.Second, store.EndpointByID)
@@ -160,6 +162,9 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &deliverWorker{s: s}); err != nil {
 		return nil, fmt.Errorf("register delivery worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &deliverBatchWorker{s: s}); err != nil {
+		return nil, fmt.Errorf("register batch delivery worker: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &pruneWorker{s: s}); err != nil {
 		return nil, fmt.Errorf("register prune worker: %w", err)

@@ -36,9 +36,13 @@ type deliverWorker struct {
 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	if job.Queue != river.QueueDefault && !w.s.limiter.hasShare() {
-		return w.s.handOn(ctx, job)
+		return handOn(ctx, w.s, job)
 	}
-	return w.s.attempt(ctx, job.Args.MessageID, handoffUsable(job.JobRow))
+	again, err := w.s.attempt(ctx, job.Args.MessageID, singleRun(job.JobRow))
+	if err != nil || again.IsZero() {
+		return err
+	}
+	return w.s.snooze(max(time.Until(again), 0))
 }
 
 // handOn moves a job from this instance's queue to the default one, which
@@ -47,7 +51,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 // own queue holds. enqueue, without a share, queues in the default queue;
 // the new job and the old one's completion commit together, through
 // River's API.
-func (s *Service) handOn(ctx context.Context, job *river.Job[DeliverArgs]) error {
+func handOn[T river.JobArgs](ctx context.Context, s *Service, job *river.Job[T]) error {
 	return s.store.InTx(ctx, func(tx *models.Tx) error {
 		if err := s.enqueue(ctx, tx, []river.InsertManyParams{{Args: job.Args}}); err != nil {
 			return fmt.Errorf("hand on job %d: %w", job.ID, err)
@@ -75,54 +79,80 @@ func handoffUsable(job *rivertype.JobRow) bool {
 	return len(job.AttemptedBy) <= 1
 }
 
-// attempt makes the next attempt of a message if one is due, records it, and
-// returns a snooze until the following attempt when one remains.
-func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff bool) error {
+// attemptRun is how one run of a job attempts a message.
+type attemptRun struct {
+	// mayUseHandoff says the copy handed over at publish time is current
+	// (see handoffUsable).
+	mayUseHandoff bool
+	// batch is set for a message of a batch job (batch.go): the batch makes
+	// only its first attempt, and a retry is queued, with the attempt's
+	// record, as a job of its own.
+	batch bool
+	// startBy is when the attempt must have started, its slots held; a
+	// message that cannot start by then needs another run later.
+	startBy time.Time
+}
+
+// singleWait is how long a single job waits for its attempt's slots before
+// it is snoozed: it holds one of River's workers meanwhile.
+const singleWait = 200 * time.Millisecond
+
+func singleRun(job *rivertype.JobRow) attemptRun {
+	return attemptRun{mayUseHandoff: handoffUsable(job), startBy: time.Now().Add(singleWait)}
+}
+
+// attempt makes the next attempt of a message if one is due, and records
+// it. again, when not zero, is when the message needs another run of the
+// job: its next attempt, or a moment later when its slots were taken.
+func (s *Service) attempt(ctx context.Context, messageID string, run attemptRun) (again time.Time, err error) {
 	// A run that may not use the copy handed over at publish time must see
 	// the state earlier runs recorded; either way the copy is dropped.
 	d := s.handoff.take(messageID)
-	if !mayUseHandoff {
+	if !run.mayUseHandoff {
 		d = nil
 	}
 	if d == nil {
-		var err error
 		d, err = s.store.LoadDelivery(ctx, messageID)
 		if errors.Is(err, models.ErrNotFound) {
-			return nil // the message was deleted with its endpoint
+			return time.Time{}, nil // the message was deleted with its endpoint
 		}
 		if err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
 	msg := &d.Message
 	endpoint, current, err := s.endpoints.get(ctx, msg.EndpointID)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil // the endpoint was deleted
+		return time.Time{}, nil // the endpoint was deleted
 	}
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	if msg.State == models.StateSucceeded || msg.State == models.StateFailed || msg.Attempts >= msg.MaxAttempts {
-		return nil // already finished: a duplicate job after a crash
+		return time.Time{}, nil // already finished: a duplicate job after a crash
 	}
 	if msg.State == models.StateWaiting {
-		return nil // behind an earlier message of its run, which queues it when final
+		return time.Time{}, nil // behind an earlier message of its run, which queues it when final
+	}
+	if run.batch && !batchOwns(msg) {
+		return time.Time{}, nil // a job of its own makes its attempts now
 	}
 	now := time.Now()
 	if msg.NextAttemptAt != nil && msg.NextAttemptAt.After(now.Add(5*time.Millisecond)) {
-		return s.snooze(msg.NextAttemptAt.Sub(now))
+		return *msg.NextAttemptAt, nil
 	}
 	if !endpoint.Enabled {
 		// A message replayed just after its endpoint was enabled again must
 		// not be stopped by an entry that is not current.
 		if enabled, err := s.enabledNow(ctx, endpoint, current); err != nil || !enabled {
-			return s.stopDisabledUnless(ctx, msg, err)
+			return time.Time{}, s.stopDisabledUnless(ctx, msg, err)
 		}
 	}
-	if !s.limiter.acquire(ctx, msg.EndpointID, 200*time.Millisecond) {
-		// The endpoint has its share of attempts in flight: come back later.
+	if !s.takeSlots(ctx, msg.EndpointID, run) {
+		// The endpoint has its share of attempts in flight, or the process
+		// its workers: come back later.
 		s.cfg.Metrics.Deferred()
-		return s.snooze(s.limiter.retryAfter(msg.EndpointID))
+		return time.Now().Add(s.limiter.retryAfter(msg.EndpointID)), nil
 	}
 	// Disabling an endpoint stops the very next attempt of every message,
 	// test messages included. Asked once the slot is held, so that jobs
@@ -130,24 +160,24 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 	// query.
 	enabled, err := s.enabledNow(ctx, endpoint, current)
 	if err != nil || !enabled {
-		s.limiter.release(msg.EndpointID, 0) // no attempt was made
+		s.releaseSlots(msg.EndpointID, 0) // no attempt was made
 		switch {
 		case errors.Is(err, models.ErrNotFound):
-			return nil // the endpoint was deleted
+			return time.Time{}, nil // the endpoint was deleted
 		case err != nil:
-			return err
+			return time.Time{}, err
 		}
-		return s.stopDisabled(ctx, msg)
+		return time.Time{}, s.stopDisabled(ctx, msg)
 	}
 	out := s.sender.Send(ctx, Delivery{
 		URL: endpoint.URL, MessageID: msg.ID, Body: d.Payload,
 		Headers: endpoint.Headers, Secrets: secrets(endpoint),
 	})
-	s.limiter.release(msg.EndpointID, out.Duration)
+	s.releaseSlots(msg.EndpointID, out.Duration)
 	if ctx.Err() != nil && !out.Success() {
 		// Shutting down mid-attempt: this attempt does not count; the job
 		// runs again when a process starts.
-		return river.JobSnooze(0)
+		return time.Time{}, river.JobSnooze(0)
 	}
 
 	msg.Attempts++
@@ -172,20 +202,21 @@ func (s *Service) attempt(ctx context.Context, messageID string, mayUseHandoff b
 	if out.Status == http.StatusGone {
 		reason := fmt.Sprintf("the receiver answered 410 Gone on %s UTC (message %s)", out.StartedAt.Format("2 Jan 2006 15:04"), msg.ID)
 		if err := s.store.DisableEndpoint(ctx, msg.EndpointID, reason); err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
-	if err := s.record(ctx, models.AttemptRecord{Attempt: attemptRow(msg, endpoint, out), Message: msg}); err != nil {
-		return err
+	rec := recordRequest{record: models.AttemptRecord{Attempt: attemptRow(msg, endpoint, out), Message: msg}, retryInOwnJob: run.batch}
+	if err := s.record(ctx, rec); err != nil {
+		return time.Time{}, err
 	}
-	if msg.State == models.StateRetrying {
+	if msg.State == models.StateRetrying && !run.batch {
 		// Measured after the record's commit, which the rest includes.
-		return s.snooze(max(time.Until(*msg.NextAttemptAt), 0))
+		return *msg.NextAttemptAt, nil
 	}
 	if msg.State == models.StateFailed {
 		s.afterFinalFailure(ctx, msg) // autodisable.go
 	}
-	return nil
+	return time.Time{}, nil
 }
 
 // enabledNow reports whether the endpoint is enabled as stored now: the

@@ -82,7 +82,7 @@ func TestRiverRecordsTheClientThatWorkedAJob(t *testing.T) {
 	// River marks the job completed a moment after the worker returns.
 	var res *river.JobListResult
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		res, err = e.svc.river.JobList(t.Context(), river.NewJobListParams().Kinds(DeliverArgs{}.Kind()).States(rivertype.JobStateCompleted))
+		res, err = e.svc.river.JobList(t.Context(), river.NewJobListParams().Kinds(DeliverBatchArgs{}.Kind()).States(rivertype.JobStateCompleted))
 		if err != nil {
 			t.Fatal(err)
 		}
