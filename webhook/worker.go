@@ -149,6 +149,9 @@ func (s *Service) attempt(ctx context.Context, messageID string, run attemptRun)
 		}
 	}
 	if !s.takeSlots(ctx, msg.EndpointID, run) {
+		if ctx.Err() != nil {
+			return time.Time{}, river.JobSnooze(0) // shutting down: the job runs again when a process starts
+		}
 		// The endpoint has its share of attempts in flight, or the process
 		// its workers: come back later.
 		s.cfg.Metrics.Deferred()
