@@ -142,10 +142,11 @@ type publishRequest struct {
 }
 
 // storeBatch stores several events, their messages and the batch jobs of
-// their first attempts (batch.go) in one transaction. A request refused for what it asks (its endpoint not found,
-// or disabled) fails alone; any other error fails the batch: nothing of it
-// is stored, and every request of it gets the error, including those the
-// transaction never reached (a BEGIN that timed out reaches none).
+// their first attempts (batch.go) in one transaction. A request refused
+// for what it asks (its endpoint not found, or disabled) fails alone; any
+// other error fails the batch: nothing of it is stored, and every request
+// of it gets the error, including those the transaction never reached (a
+// BEGIN that timed out reaches none).
 func (s *Service) storeBatch(batch []*publishRequest) {
 	var fresh []models.Delivery
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
