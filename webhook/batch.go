@@ -16,9 +16,10 @@ import (
 // The messages published in one commit get their first attempts from batch
 // jobs, a job for up to deliverBatchSize of them, rather than a job each:
 // River's insert, fetch and completion of a job cost about a third of a
-// delivery's CPU, and on SQLite each of them waits for the one connection. A batch job attempts its messages at once, each holding one
-// of the process's workers (attemptSlots) and a slot of its endpoint's cap
-// like any attempt. What a first attempt leads to leaves the batch:
+// delivery's CPU, and on SQLite each of them waits for the one connection.
+// A batch job attempts its messages at once, each holding one of the
+// process's workers (attemptSlots) and a slot of its endpoint's cap like
+// any attempt. What a first attempt leads to leaves the batch:
 //   - a retry is queued as a job of its own (DeliverArgs) in the commit
 //     that records the failed attempt;
 //   - a message that cannot start within batchStartWithin (its endpoint's

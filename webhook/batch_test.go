@@ -5,12 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/loadhook/loadhook/catalog"
 	"github.com/loadhook/loadhook/models"
 )
 
@@ -166,6 +168,37 @@ func TestBatchRetryGetsAJobOfItsOwn(t *testing.T) {
 		if ids := messageIDsOf(t, jobs.Jobs); len(jobs.Jobs) != 1 || !slices.Equal(ids, []string{msg.ID}) {
 			t.Fatalf("completed %s jobs hold %v, want one with the message", kind, ids)
 		}
+	}
+}
+
+// A batch job attempts its messages at once, but never more than Workers
+// of them: each attempt holds one of the process's workers.
+func TestBatchAttemptsStayWithinWorkers(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{Workers: 2})
+	recv := &concurrencyCounter{pause: 20 * time.Millisecond}
+	url := serve(t, recv).URL
+	for i := range 6 {
+		e.addEndpoint(t, url+"/"+strconv.Itoa(i))
+	}
+	sample, _ := catalog.SampleEvent("TEST_STARTED", "https://loadhook.example", time.Now())
+	var ids []string
+	for range 3 {
+		pub, err := e.svc.Publish(t.Context(), e.userID, sample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range pub.Messages {
+			ids = append(ids, m.ID)
+		}
+	}
+	for _, id := range ids {
+		if final := e.waitMessage(t, id, 10*time.Second); final.State != models.StateSucceeded {
+			t.Fatalf("message %s, want succeeded", final.State)
+		}
+	}
+	if most := recv.most.Load(); most > 2 {
+		t.Fatalf("the receiver saw %d requests at once, want at most Workers = 2", most)
 	}
 }
 
