@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -71,30 +72,66 @@ const wakeMargin = 5 * time.Millisecond
 // wakeArgs is the job the waker inserts to wake the producer. River wakes
 // its local producer after a non-transactional insert, and has no other
 // public way to; the engine's jobs are inserted inside its own transactions.
-// The wake job is unique and scheduled for the far future, so it is stored
-// once, never runs, and every later insert of it is a duplicate that River
-// skips without writing anything (no fsync) before it wakes the producer.
+// The wake job is never written: the executor drops it from River's insert
+// (wakeDroppingTx), so a wake is an empty transaction, with no write and no
+// fsync, after which River wakes the producer. Even a duplicate of a unique
+// job would not be free: River's table counts its ids with AUTOINCREMENT,
+// and every insert attempt rewrites that counter.
 type wakeArgs struct{}
 
-// Kind names the job in the queue.
-func (wakeArgs) Kind() string { return "wake" }
+// wakeKind names the wake job in the queue.
+const wakeKind = "wake"
 
-// InsertOpts makes the wake job unique in its queue and never due.
+// Kind names the job in the queue.
+func (wakeArgs) Kind() string { return wakeKind }
+
+// InsertOpts puts the wake in the queue whose producer it wakes.
 func (wakeArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{
-		Queue:       river.QueueDefault,
-		ScheduledAt: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC),
-		UniqueOpts:  river.UniqueOpts{ByQueue: true},
-	}
+	return river.InsertOpts{Queue: river.QueueDefault}
 }
 
-// wakeWorker would run the wake job, which is never due; should someone
-// make it run, it does nothing, and the next wake stores it again.
+// wakeWorker would run a wake job, which is never stored; a wake job left
+// by an older version (unique, due in the year 9999) never runs either.
 type wakeWorker struct {
 	river.WorkerDefaults[wakeArgs]
 }
 
 func (wakeWorker) Work(context.Context, *river.Job[wakeArgs]) error { return nil }
+
+// Begin is River's transaction on SQLite, with wake jobs dropped from its
+// inserts.
+func (e unsyncedQueueExecutor) Begin(ctx context.Context) (riverdriver.ExecutorTx, error) {
+	tx, err := e.Executor.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return wakeDroppingTx{tx}, nil
+}
+
+// wakeDroppingTx is a River transaction whose fast inserts leave out wake
+// jobs (see wakeArgs).
+type wakeDroppingTx struct {
+	riverdriver.ExecutorTx
+}
+
+func (tx wakeDroppingTx) JobInsertFastManyNoReturning(ctx context.Context, params *riverdriver.JobInsertFastManyParams) (int, error) {
+	jobs := slices.DeleteFunc(slices.Clone(params.Jobs), func(job *riverdriver.JobInsertFastParams) bool { return job.Kind == wakeKind })
+	if len(jobs) == 0 {
+		return 0, nil
+	}
+	rest := *params
+	rest.Jobs = jobs
+	return tx.ExecutorTx.JobInsertFastManyNoReturning(ctx, &rest)
+}
+
+// UnwrapTx is the database transaction under a River transaction, wake
+// dropping or not.
+func (d sqliteQueueDriver) UnwrapTx(execTx riverdriver.ExecutorTx) *sql.Tx {
+	if tx, ok := execTx.(wakeDroppingTx); ok {
+		execTx = tx.ExecutorTx
+	}
+	return d.Driver.UnwrapTx(execTx)
+}
 
 // queueWaker wakes River's producer on SQLite. Wake requests coalesce: one
 // wake runs at a time, and requests made meanwhile cause one more.

@@ -49,6 +49,15 @@ func TestSQLiteQueueIsWokenNotPolled(t *testing.T) {
 			if again.State != models.StateSucceeded || again.Attempts != tc.attempts+1 {
 				t.Fatalf("after redelivery message %s after %d attempts, want succeeded after %d: the queue was not woken", again.State, again.Attempts, tc.attempts+1)
 			}
+			// Every wake was an empty transaction: no wake job was stored,
+			// and no job id was used up (River's ids are AUTOINCREMENT).
+			var wakeJobs, lastID, idsUsed int64
+			e.db.Raw("SELECT count(*) FROM river_job WHERE kind = ?", wakeKind).Scan(&wakeJobs)
+			e.db.Raw("SELECT max(id) FROM river_job").Scan(&lastID)
+			e.db.Raw("SELECT seq FROM sqlite_sequence WHERE name = 'river_job'").Scan(&idsUsed)
+			if wakeJobs != 0 || idsUsed != lastID {
+				t.Errorf("after the wakes: %d wake jobs stored and %d job ids used for %d jobs, want none stored and none used", wakeJobs, idsUsed, lastID)
+			}
 		})
 	}
 }
