@@ -81,9 +81,15 @@ func (w *deliverBatchWorker) Work(ctx context.Context, job *river.Job[DeliverBat
 		return handOn(ctx, s, job)
 	}
 	run := attemptRun{mayUseHandoff: handoffUsable(job.JobRow), batch: true, startBy: time.Now().Add(batchStartWithin)}
-	errs := make([]error, len(job.Args.MessageIDs))
+	return batchOutcome(s.attemptBatch(ctx, job.Args.MessageIDs, run))
+}
+
+// attemptBatch makes the first attempts of a batch's messages at once, and
+// returns each one's error.
+func (s *Service) attemptBatch(ctx context.Context, messageIDs []string, run attemptRun) []error {
+	errs := make([]error, len(messageIDs))
 	var wg sync.WaitGroup
-	for i, id := range job.Args.MessageIDs {
+	for i, id := range messageIDs {
 		wg.Go(func() {
 			again, err := s.attempt(ctx, id, run)
 			if err == nil && !again.IsZero() {
@@ -93,7 +99,7 @@ func (w *deliverBatchWorker) Work(ctx context.Context, job *river.Job[DeliverBat
 		})
 	}
 	wg.Wait()
-	return batchOutcome(errs)
+	return errs
 }
 
 // batchOutcome is a batch job's result from its messages': the first error

@@ -142,17 +142,19 @@ type publishRequest struct {
 }
 
 // storeBatch stores several events, their messages and the batch jobs of
-// their first attempts (batch.go) in one transaction. A request refused
+// their first attempts (batch.go) in one transaction; on SQLite it then
+// starts those attempts itself (direct.go). A request refused
 // for what it asks (its endpoint not found, or disabled) fails alone; any
 // other error fails the batch: nothing of it is stored, and every request
 // of it gets the error, including those the transaction never reached (a
 // BEGIN that timed out reaches none).
 func (s *Service) storeBatch(batch []*publishRequest) {
 	var fresh []models.Delivery
+	var started []backstopJob
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.store.InTx(ctx, func(tx *models.Tx) error {
-		fresh = fresh[:0]
+		fresh, started = fresh[:0], nil
 		now := time.Now().UTC()
 		var events []models.Event
 		var msgs []models.Message
@@ -211,19 +213,28 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 		// moment it is committed finds its copy; should the commit fail, the
 		// copies are never asked for.
 		s.handoff.put(runnable(msgs, fresh))
-		return s.enqueue(ctx, tx, batchJobs(ids))
+		jobs := batchJobs(ids)
+		if backstop := s.atCommit.backstop(now); backstop != nil {
+			started, err = s.enqueueBackstops(ctx, tx, jobs, backstop)
+			return err
+		}
+		return s.enqueue(ctx, tx, jobs)
 	})
-	if err == nil {
-		s.cfg.Metrics.Accepted(len(fresh))
-	}
 	if err != nil {
 		s.log.Error("store published events: none of the batch was accepted", "events", len(batch), "err", err)
 		for _, r := range batch {
 			r.err, r.published = err, Published{}
 		}
+		started = nil // nothing was stored: nothing is attempted
+	} else {
+		s.cfg.Metrics.Accepted(len(fresh))
 	}
 	for _, r := range batch {
 		r.done <- r.err
+	}
+	// After the answers: the callers go on while the attempts start.
+	for _, job := range started {
+		s.attemptAtCommit(job.ID, job.Args.MessageIDs)
 	}
 }
 
@@ -272,6 +283,34 @@ func (s *Service) enqueue(ctx context.Context, tx *models.Tx, jobs []river.Inser
 	// wake runs once this transaction is over (wake.go).
 	s.waker.wake()
 	return nil
+}
+
+// backstopJob is a batch job whose attempts start at the commit.
+type backstopJob struct {
+	ID   int64
+	Args DeliverBatchArgs
+}
+
+// enqueueBackstops inserts batch jobs due later (direct.go) inside the
+// caller's transaction, and returns their ids: the job of a finished batch
+// is deleted. No wake: nothing is due.
+func (s *Service) enqueueBackstops(ctx context.Context, tx *models.Tx, jobs []river.InsertManyParams, opts *river.InsertOpts) ([]backstopJob, error) {
+	sqlTx, err := tx.SQL()
+	if err != nil {
+		return nil, fmt.Errorf("enqueue deliveries: %w", err)
+	}
+	for i := range jobs {
+		jobs[i].InsertOpts = opts
+	}
+	res, err := s.river.InsertManyTx(ctx, sqlTx, jobs)
+	if err != nil {
+		return nil, fmt.Errorf("enqueue deliveries: %w", err)
+	}
+	out := make([]backstopJob, len(res))
+	for i, r := range res {
+		out[i] = backstopJob{ID: r.Job.ID, Args: jobs[i].Args.(DeliverBatchArgs)}
+	}
+	return out, nil
 }
 
 // Redeliver makes one more attempt of a finished message, with the same

@@ -134,7 +134,10 @@ type Service struct {
 	// waker is set on SQLite only: it wakes the queue when a job is
 	// committed or falls due (wake.go).
 	waker *queueWaker
-	log   *slog.Logger
+	// atCommit is set on SQLite only: it starts first attempts at the
+	// publish commit (direct.go).
+	atCommit *atCommit
+	log      *slog.Logger
 }
 
 // NewService migrates the queue's tables and builds the queue client; call
@@ -217,6 +220,7 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	}
 	if store.IsSQLite() {
 		s.waker = newQueueWaker(s.river, s.log)
+		s.atCommit = newAtCommit()
 	}
 	return s, nil
 }
@@ -311,6 +315,13 @@ func (s *Service) Start(ctx context.Context) error {
 		if len(running) > 0 {
 			s.log.Info("requeued deliveries interrupted by the last shutdown", "jobs", len(running))
 		}
+		leftovers, err := s.dueLeftovers(ctx)
+		if err != nil {
+			return fmt.Errorf("requeue interrupted deliveries: %w", err)
+		}
+		if leftovers > 0 {
+			s.log.Info("requeued first attempts a previous process left unfinished", "jobs", leftovers)
+		}
 	}
 	if s.member != nil {
 		if err := s.member.start(ctx); err != nil {
@@ -326,6 +337,9 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	if s.waker != nil {
 		s.waker.start()
+	}
+	if s.atCommit != nil {
+		s.startAtCommit()
 	}
 	return nil
 }
@@ -352,6 +366,9 @@ func (s *Service) Stop(ctx context.Context) error {
 	}
 	// HTTP has stopped before this, so no more events come in.
 	s.publisher.stop()
+	if s.atCommit != nil {
+		s.atCommit.stop(ctx)
+	}
 	if err := s.river.Stop(ctx); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
 			return s.river.StopAndCancel(context.Background())
