@@ -45,8 +45,8 @@ const deliverBatchSize = 128
 
 // batchStartWithin bounds how long a batch's message may wait for its
 // slots. With an attempt's AttemptTimeout (10 s) and its record, a batch
-// job then ends within JobTimeout (20 s), so River's stuck-job rescue
-// (RescueStuckJobsAfter, 25 s) never takes a live one for a dead one's.
+// job then ends within jobTimeout (20 s), so River's stuck-job rescue
+// (rescueStuckJobsAfter, 25 s) never takes a live one for a dead one's.
 const batchStartWithin = 5 * time.Second
 
 // batchJobs is the batch jobs that make the first attempts of messages.

@@ -31,11 +31,10 @@ import (
 // attempts start at the commit".
 
 // backstopAfter is when a batch job made at the commit falls due: after
-// the longest a live batch takes (batchStartWithin, then an attempt's
-// AttemptTimeout and its record), as River's stuck-job rescue waits
-// RescueStuckJobsAfter for a running job. A process that died leaves its
-// messages attempted no later than a stuck job's.
-const backstopAfter = 25 * time.Second
+// the longest a live batch runs (jobTimeout, as a batch job's run does), as
+// River's stuck-job rescue waits for a running job. A process that died
+// leaves its messages attempted no later than a stuck job's.
+const backstopAfter = rescueStuckJobsAfter
 
 // forgetEvery is how long the jobs of finished batches wait to be deleted
 // together: far less than backstopAfter, and long enough that one delete,
@@ -51,8 +50,8 @@ type atCommit struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	runs   sync.WaitGroup
-	// finished holds the jobs of finished batches until forget deletes
-	// them; kick says there are some.
+	// finished holds the jobs of finished batches until forgetFinished
+	// deletes them; kick says there are some.
 	mu       sync.Mutex
 	finished []int64
 	kick     chan struct{}
@@ -102,8 +101,10 @@ func (s *Service) startAtCommit() {
 func (s *Service) attemptAtCommit(jobID int64, messageIDs []string) {
 	a := s.atCommit
 	a.runs.Go(func() {
+		ctx, cancel := context.WithTimeout(a.ctx, jobTimeout)
+		defer cancel()
 		run := attemptRun{mayUseHandoff: true, batch: true, startBy: time.Now().Add(batchStartWithin)}
-		if err := batchOutcome(s.attemptBatch(a.ctx, messageIDs, run)); err != nil {
+		if err := batchOutcome(s.attemptBatch(ctx, messageIDs, run)); err != nil {
 			s.makeDue(jobID)
 			return
 		}

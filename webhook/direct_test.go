@@ -21,7 +21,7 @@ import (
 func waitNoBatchJobs(t *testing.T, e *testEngine) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		jobs, err := e.svc.river.JobList(t.Context(), river.NewJobListParams().Kinds(DeliverBatchArgs{}.Kind()).States(unfinishedAndDone...))
+		jobs, err := e.svc.river.JobList(t.Context(), river.NewJobListParams().Kinds(DeliverBatchArgs{}.Kind()).States(everyJobState...))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,8 +34,8 @@ func waitNoBatchJobs(t *testing.T, e *testEngine) {
 	}
 }
 
-// unfinishedAndDone is every state a job can be in.
-var unfinishedAndDone = append(slices.Clip(unfinished), rivertype.JobStateCancelled, rivertype.JobStateCompleted, rivertype.JobStateDiscarded)
+// everyJobState is every state a job can be in.
+var everyJobState = append(slices.Clip(unfinished), rivertype.JobStateCancelled, rivertype.JobStateCompleted, rivertype.JobStateDiscarded)
 
 // On SQLite, first attempts start at the publish commit: with River's poll
 // an hour apart and no wake for the batch job (it is not due), the receiver

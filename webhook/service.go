@@ -174,10 +174,8 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	}
 	riverCfg := QueueConfig(workers, cfg.Workers)
 	riverCfg.FetchPollInterval = cfg.PollInterval
-	// An attempt lasts at most 10 s; a job running much longer than that
-	// belongs to a process that died, and is rescued.
-	riverCfg.JobTimeout = 20 * time.Second
-	riverCfg.RescueStuckJobsAfter = 25 * time.Second
+	riverCfg.JobTimeout = jobTimeout
+	riverCfg.RescueStuckJobsAfter = rescueStuckJobsAfter
 	riverCfg.MaxAttempts = 25
 	riverCfg.PeriodicJobs = []*river.PeriodicJob{pruneJob()}
 	// River reports job counts every few seconds at info level; only its
@@ -224,6 +222,13 @@ func NewService(ctx context.Context, store *models.Store, policy *hostguard.Host
 	}
 	return s, nil
 }
+
+// An attempt lasts at most 10 s; a job running much longer than that
+// belongs to a process that died, and is rescued.
+const (
+	jobTimeout           = 20 * time.Second
+	rescueStuckJobsAfter = 25 * time.Second
+)
 
 // fetchCooldown is the least time between two fetches of the queue: under
 // load a fetch takes the jobs of several commits. 10 and 20 ms fetched more

@@ -124,15 +124,6 @@ func (tx wakeDroppingTx) JobInsertFastManyNoReturning(ctx context.Context, param
 	return tx.ExecutorTx.JobInsertFastManyNoReturning(ctx, &rest)
 }
 
-// UnwrapTx is the database transaction under a River transaction, wake
-// dropping or not.
-func (d sqliteQueueDriver) UnwrapTx(execTx riverdriver.ExecutorTx) *sql.Tx {
-	if tx, ok := execTx.(wakeDroppingTx); ok {
-		execTx = tx.ExecutorTx
-	}
-	return d.Driver.UnwrapTx(execTx)
-}
-
 // queueWaker wakes River's producer on SQLite. Wake requests coalesce: one
 // wake runs at a time, and requests made meanwhile cause one more.
 type queueWaker struct {
