@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMedian(t *testing.T) {
@@ -39,5 +40,24 @@ func TestComparison(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("comparison lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+func TestLatencyRatio(t *testing.T) {
+	base := &baselineResult{rtt: dist{40 * time.Microsecond}}
+	for _, tc := range []struct {
+		name string
+		d    dist
+		want string
+	}{
+		{"slower than the round trip", dist{400 * time.Microsecond}, "p50 10× the bare round trip"},
+		{"faster than the round trip", dist{20 * time.Microsecond}, "p50 0.500 (1/2) the bare round trip"},
+		{"before the 202 was read", dist{-50 * time.Microsecond}, "p50 before the 202 was read"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := latencyRatio(tc.d, base); got != tc.want {
+				t.Errorf("latencyRatio = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

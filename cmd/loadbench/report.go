@@ -52,8 +52,12 @@ func ratio(v, base float64) string {
 }
 
 func latencyRatio(d dist, base *baselineResult) string {
-	if base == nil {
+	if base == nil || len(d) == 0 {
 		return ""
+	}
+	if d.pct(0.5) <= 0 {
+		// The server sent the attempt before the harness had read its 202.
+		return "p50 before the 202 was read"
 	}
 	return fmt.Sprintf("p50 %s the bare round trip", ratio(float64(d.pct(0.5)), float64(base.rtt.pct(0.5))))
 }
