@@ -234,7 +234,7 @@ func (s *Service) storeBatch(batch []*publishRequest) {
 	}
 	// After the answers: the callers go on while the attempts start.
 	for _, job := range started {
-		s.attemptAtCommit(job.ID, job.Args.MessageIDs)
+		s.attemptAtCommit(job.ID, job.Args.MessageIDs, len(batch) > 1)
 	}
 }
 
