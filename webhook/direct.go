@@ -104,9 +104,10 @@ func (s *Service) startAtCommit() {
 }
 
 // attemptAtCommit attempts, in the background, the messages of a batch job
-// that backstop put off, and then has the job deleted; a batch cut off by
-// Stop, or which met an error, has its job made due instead, for River to
-// run it again as it does any batch job.
+// that backstop put off (after busyAttemptDelay when the commit was busy),
+// and then has the job deleted; a batch cut off by Stop, or which met an
+// error, has its job made due instead, for River to run it again as it
+// does any batch job.
 func (s *Service) attemptAtCommit(jobID int64, messageIDs []string, busy bool) {
 	a := s.atCommit
 	a.runs.Go(func() {
@@ -185,10 +186,9 @@ func (a *atCommit) stop(ctx context.Context) {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		a.cancel()
-		<-done
 	}
-	a.cancel()
+	a.cancel() // cuts off what still runs, and ends the deletions
+	<-done
 	a.forgets.Wait()
 }
 
