@@ -150,3 +150,45 @@ func TestAtStartABatchLeftPutOffIsMadeDue(t *testing.T) {
 		t.Fatalf("5 s after Start the message is %s, want succeeded: the batch job left put off waited to fall due", final.State)
 	}
 }
+
+// A publish whose commit fails after its batch job was inserted starts no
+// attempt: the receiver never gets an event no caller was told is stored,
+// though the batch's messages were already offered to the handoff.
+func TestAFailedCommitStartsNoAttempt(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, "loopback", Config{})
+	if !testdb.IsSQLite(e.dsn) {
+		t.Skip("first attempts start at the commit on SQLite only")
+	}
+	rec := &receiver{}
+	e.addEndpoint(t, serve(t, rec).URL)
+	// The batch job's insert adds a row whose foreign key is checked only
+	// at COMMIT, and is broken: the commit fails after the insert.
+	for _, stmt := range []string{
+		`CREATE TABLE commit_breaker (user_id INTEGER REFERENCES users(id) DEFERRABLE INITIALLY DEFERRED)`,
+		`CREATE TRIGGER break_commit AFTER INSERT ON river_job WHEN NEW.kind = 'deliver_batch'
+			BEGIN INSERT INTO commit_breaker VALUES (-1); END`,
+	} {
+		if err := e.db.Exec(stmt).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub, err := e.svc.Publish(t.Context(), e.userID, unorderedInput(t, "TEST_STARTED"))
+	if err == nil {
+		t.Fatalf("publish accepted %+v, want the failed commit's error", pub)
+	}
+	var events, jobs int64
+	if err := e.db.Model(&models.Event{}).Count(&events).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Table("river_job").Count(&jobs).Error; err != nil {
+		t.Fatal(err)
+	}
+	if events != 0 || jobs != 0 {
+		t.Fatalf("%d events and %d jobs stored by a publish whose commit failed", events, jobs)
+	}
+	time.Sleep(300 * time.Millisecond) // time for an attempt to arrive
+	if got := rec.got(); len(got) != 0 {
+		t.Fatalf("the receiver got %d requests (webhook-id %s) for an event that was not accepted", len(got), got[0].header.Get("webhook-id"))
+	}
+}
