@@ -216,6 +216,7 @@ func runServe(ctx context.Context, env cliEnv, args []string) error {
 	if err != nil {
 		return asUsage(err)
 	}
+	setGCDefault(env.getenv)
 	if err := run(ctx, cfg); err != nil {
 		slog.Error("loadhook stopped", "err", err)
 		return &loggedError{err}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -109,5 +110,30 @@ func TestEngineDefaultsAreTheFlags(t *testing.T) {
 		c.AutoDisableAfter != webhook.DefaultAutoDisableAfter || c.AutoDisableMinMessages != webhook.DefaultAutoDisableMinMessages {
 		t.Fatalf("flag defaults %d workers, %d per endpoint, %v poll, %v retention, source %q differ from the engine's",
 			c.Workers, c.PerEndpoint, c.PollInterval, c.Retention, c.Source)
+	}
+}
+
+// The server's GC target is defaultGCPercent unless GOGC names one, which
+// the runtime applied at start and which must be left alone.
+func TestGCDefaultYieldsToGOGC(t *testing.T) {
+	const untouched = 123 // a target neither Go nor the server would pick
+	for _, tc := range []struct {
+		gogc string
+		want int
+	}{
+		{"", defaultGCPercent},
+		{"100", untouched},
+		{"off", untouched},
+	} {
+		prev := debug.SetGCPercent(untouched)
+		setGCDefault(func(k string) string {
+			if k == "GOGC" {
+				return tc.gogc
+			}
+			return ""
+		})
+		if got := debug.SetGCPercent(prev); got != tc.want {
+			t.Errorf("GOGC=%q: GC percent %d, want %d", tc.gogc, got, tc.want)
+		}
 	}
 }
