@@ -154,7 +154,8 @@ func listOrNone(s []string) string {
 // payloadWriter appends JSON to buf, keeping the first error.
 type payloadWriter struct {
 	buf bytes.Buffer
-	n   int // fields written so far, for commas
+	enc *json.Encoder // onto buf, made by the first str
+	n   int           // fields written so far, for commas
 	err error
 }
 
@@ -178,14 +179,17 @@ func (w *payloadWriter) str(s string) {
 	if w.err != nil {
 		return
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
+	if w.enc == nil {
+		w.enc = json.NewEncoder(&w.buf)
+		w.enc.SetEscapeHTML(false)
+	}
+	// Encode writes the whole value and its newline in one Write, or
+	// nothing on an error.
+	if err := w.enc.Encode(s); err != nil {
 		w.err = fmt.Errorf("encode string: %w", err)
 		return
 	}
-	w.buf.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+	w.buf.Truncate(w.buf.Len() - 1)
 }
 
 // RequestErrorKind says how an event request is wrong; the API layer turns
