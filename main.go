@@ -33,10 +33,9 @@ func main() {
 }
 
 // defaultGCPercent is the garbage collector's target when GOGC is not set,
-// in place of Go's 100. The server's live heap is a few MiB, so at 100 it
-// collected several times a second under load: 11-13 % of its samples.
-// 400 gave 0.85-0.89x the CPU per delivery, on SQLite and on two Postgres
-// instances, for about 10 MiB more resident memory (BENCHMARKS.md).
+// in place of Go's 100: the server's live heap is a few MiB, so at 100 it
+// collected several times a second under load, and 400 takes about a tenth
+// off the CPU per delivery for some MiB of memory (docs/decisions.md).
 const defaultGCPercent = 400
 
 // setGCDefault sets defaultGCPercent unless the operator set GOGC, which

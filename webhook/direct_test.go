@@ -181,11 +181,11 @@ func TestAFailedCommitStartsNoAttempt(t *testing.T) {
 	if err := e.db.Model(&models.Event{}).Count(&events).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := e.db.Table("river_job").Count(&jobs).Error; err != nil {
+	if err := e.db.Table("river_job").Where("kind = ?", DeliverBatchArgs{}.Kind()).Count(&jobs).Error; err != nil {
 		t.Fatal(err)
 	}
 	if events != 0 || jobs != 0 {
-		t.Fatalf("%d events and %d jobs stored by a publish whose commit failed", events, jobs)
+		t.Fatalf("%d events and %d batch jobs stored by a publish whose commit failed", events, jobs)
 	}
 	time.Sleep(300 * time.Millisecond) // time for an attempt to arrive
 	if got := rec.got(); len(got) != 0 {
